@@ -35,7 +35,9 @@ class SpikeTrains:
         return SpikeTrains(self.times[keep], self.units[keep], self.n_units)
 
     def counts(self, t0: float | None = None, t1: float | None = None) -> np.ndarray:
-        trains = self if t0 is None else self.window(t0, np.inf if t1 is None else t1)
+        lower = -np.inf if t0 is None else t0
+        upper = np.inf if t1 is None else t1
+        trains = self.window(lower, upper)
         return np.bincount(trains.units, minlength=self.n_units)
 
     def rates(self, t0: float, t1: float) -> np.ndarray:
@@ -82,7 +84,7 @@ class Activity:
             header["signals"][name] = signal.unit
         for name, weights in self.weights.items():
             arrays[f"weights/{name}"] = weights
-        arrays["header"] = np.array(json.dumps(header))
+        arrays["header"] = np.array(json.dumps(header, default=_to_json))
         np.savez_compressed(path, **arrays)
 
     @classmethod
@@ -99,3 +101,12 @@ class Activity:
             }
             weights = {name: data[f"weights/{name}"] for name in header["weights"]}
         return cls(spikes=spikes, signals=signals, weights=weights, meta=header["meta"])
+
+
+def _to_json(value: object) -> object:
+    """Let meta hold numpy scalars and arrays."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in Activity.meta")

@@ -21,7 +21,8 @@ def _check_value(value: Any, annotation: Any, field: str, owner: str) -> Any:
         choices = get_args(annotation)
         if value not in choices:
             raise ParameterError(
-                f"{owner}: field '{field}' must be one of {', '.join(map(repr, choices))}, got {value!r}"
+                f"{owner}: field '{field}' must be one of "
+                f"{', '.join(map(repr, choices))}, got {value!r}"
             )
         return value
     if origin in (Union, types.UnionType):

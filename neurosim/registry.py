@@ -40,9 +40,7 @@ class Registry(Generic[T]):
         if name not in self._items:
             close = difflib.get_close_matches(name, self.names(), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise UserError(
-                f"unknown {self.kind} '{name}'{hint}; known: {', '.join(self.names())}"
-            )
+            raise UserError(f"unknown {self.kind} '{name}'{hint}; known: {', '.join(self.names())}")
         return self._items[name]
 
 

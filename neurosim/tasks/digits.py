@@ -19,7 +19,7 @@ from neurosim.tasks.base import Split, Task
 REFERENCES = {
     "logistic regression (80/20 split, measured here)": "96.7 %",
     "MLP 64-100-10, Adam 1e-3, 100 epochs (5 seeds, measured here)": "97.2 ± 0.2 %",
-    "STDP-WTA N=100, 1 epoch, Diehl & Cook 2015 recipe: label vote / linear probe": "81-82 % / 87 %",
+    "STDP-WTA N=100, 1 epoch (Diehl & Cook 2015 recipe): vote / probe": "81-82 % / 87 %",
     "STDP-WTA N=400, 1 epoch: label vote / linear probe": "85.3 % / 91.4 %",
     "Krotov & Hopfield 2019, N=100, 200 epochs: WTA vote / probe": "91.9 % / 96.9 %",
     "k-means prototypes with label vote, 100 / 400 (prototype-learner ceiling)": "96.1 / 98.3 %",

@@ -1,0 +1,1 @@
+"""Classical (non-neural) baselines: the floor any learner should beat."""

@@ -1,0 +1,180 @@
+"""The `neurosim` command: run experiments, rebuild their reports, list what can be named.
+
+Anything the user got wrong ends as one line `neurosim: error: <message>` and exit status 2,
+never a traceback; a crashed run is stored as failed and named at the end (exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from neurosim.errors import EXIT_USER_ERROR, UserError
+from neurosim.experiment.engines import EngineReport, LocalEngine
+from neurosim.experiment.spec import load_spec
+from neurosim.experiment.store import RunRecord, Store
+from neurosim.experiment.summary import summary_table
+from neurosim.registry import LEARNERS, TASKS
+
+EXIT_RUN_FAILED = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT
+DEFAULT_RESULTS = Path("results")
+
+
+def _write_report(store: Store, experiment: str, description: str) -> None:
+    """Write results/<experiment>/report via the report writer, when it is installed."""
+    try:
+        from neurosim.experiment.report import write_report
+    except ModuleNotFoundError as exc:
+        if exc.name != "neurosim.experiment.report":
+            raise
+        print("note: no report writer (neurosim.experiment.report) yet; report skipped")
+        return
+    path = write_report(store, experiment, store.root / experiment / "report", description)
+    print(f"report: {path}")
+
+
+def _show(store: Store, experiment: str, records: list[RunRecord]) -> None:
+    print(summary_table(records))
+    if records:
+        _write_report(store, experiment, store.description(experiment))
+
+
+def _exit_status(report: EngineReport) -> int:
+    """Name every failed run; 1 if any crashed, 2 if all failures were user errors."""
+    for failure in report.failures:
+        where = f"{failure.run.title} (run {failure.run.run_id})"
+        if failure.user_error:
+            print(f"neurosim: error: {where}: {failure.message}", file=sys.stderr)
+        else:
+            print(
+                f"failed: {where}: {failure.message}; traceback in "
+                f"{failure.directory / 'error.txt'}",
+                file=sys.stderr,
+            )
+    if any(not failure.user_error for failure in report.failures):
+        return EXIT_RUN_FAILED
+    return EXIT_USER_ERROR if report.failures else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    experiment = load_spec(args.spec)
+    engine = LocalEngine(args.jobs)
+    runs = experiment.runs()
+    store = Store(args.results)
+    store.set_experiment(experiment.name, experiment.description, runs)
+    todo = store.pending(runs)
+    todo_ids = {run.run_id for run in todo}
+    stored = sum(run.run_id not in todo_ids for run in runs)
+    print(
+        f"{experiment.name}: {len(runs)} runs, {stored} already stored, {len(runs) - stored} to run"
+    )
+    report = engine.execute(todo, store)
+    done = store.done_ids()
+    if report.interrupted:
+        stored = sum(run.run_id in done for run in runs)
+        print(
+            f"interrupted: {stored} runs stored, {len(runs) - stored} not run; "
+            "rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    _show(store, experiment.name, store.runs(experiment.name))
+    return _exit_status(report)
+
+
+def _record_json(record: RunRecord) -> dict[str, object]:
+    return {
+        "run_id": record.run_id,
+        "experiment": record.experiment,
+        "task": record.task,
+        "learner": record.learner,
+        "label": record.label,
+        "seed": record.seed,
+        "task_params": record.config["task_params"],
+        "params": record.config["params"],
+        "budget": record.config["budget"],
+        "grid": record.config["grid"],
+        "metrics": record.metrics,
+        "timings": record.timings,
+    }
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    store = Store(args.dir, create=False)
+    known = store.experiments()
+    if args.experiment is not None and args.experiment not in known:
+        raise UserError(
+            f"no stored runs for experiment '{args.experiment}' in '{args.dir}'; "
+            f"stored: {', '.join(known) or 'none'}"
+        )
+    names = [args.experiment] if args.experiment else known
+    if args.json:
+        records = [record for name in names for record in store.runs(name)]
+        print(json.dumps([_record_json(record) for record in records], indent=2))
+        return 0
+    if not names:
+        raise UserError(f"no stored runs in '{args.dir}'")
+    for name in names:
+        print(f"## {name}\n")
+        _show(store, name, store.runs(name))
+        print()
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    print(f"tasks:    {', '.join(TASKS.names())}")
+    print(f"learners: {', '.join(LEARNERS.names())}")
+    try:
+        from neurosim.plasticity import RULES
+    except ImportError:
+        print("rules:    (neurosim.plasticity is not available)")
+    else:
+        print(f"rules:    {', '.join(RULES.names())}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neurosim",
+        description="Compare learning by biological plasticity with learning by backpropagation.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run an experiment spec (resumes where it stopped)")
+    run.add_argument("spec", type=Path, help="experiment spec file (TOML)")
+    run.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="results directory (default: results)"
+    )
+    run.add_argument("--jobs", type=int, default=1, help="runs executed in parallel (default: 1)")
+    run.set_defaults(command=cmd_run)
+
+    report = commands.add_parser("report", help="rebuild reports from a results directory")
+    report.add_argument("dir", type=Path, help="results directory")
+    report.add_argument("--experiment", help="only this experiment")
+    report.add_argument("--json", action="store_true", help="print every stored run as JSON")
+    report.set_defaults(command=cmd_report)
+
+    listing = commands.add_parser("list", help="list tasks, learners and plasticity rules")
+    listing.set_defaults(command=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `neurosim` console script; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    try:
+        return args.command(args)
+    except UserError as exc:
+        print(f"neurosim: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Backprop learners in torch; the only package in neurosim that imports torch."""

@@ -1,0 +1,435 @@
+"""Experiment specs: a TOML file -> a validated `Experiment` -> the `Run`s it asks for.
+
+Everything a user can get wrong is caught here, before any simulation starts, and raised as one
+`SpecError` sentence that names the file and the field.
+
+Expansion: runs = tasks x learner variants x seeds, where each `[[learner]]` table gives one
+variant, or, when `[grid]` sweeps some of its fields, one variant per point of the cartesian
+product of its own grid lists (grids of different learners are not crossed with each other).
+
+Run ids: the first 16 hex digits of the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+what determines a run's result: task, task_params and params (both resolved, defaults included),
+learner, budget (epochs resolved to the learner's default) and seed. Experiment name, label and
+grid point only say how a run is shown, so they are not hashed: identical configs, in two
+experiments or under a renamed label, share one stored result. Changing a default in a Params
+dataclass changes the ids of the runs relying on it, so they are rerun. Package versions are saved
+next to the result (config.json), not hashed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from neurosim.errors import SpecError, UserError
+from neurosim.learner import Budget
+from neurosim.params import build_params, field_names
+from neurosim.registry import LEARNERS, TASKS, Registry
+from neurosim.tasks import make_task
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid")
+LEARNER_KEYS = ("name", "label")
+# Names and labels become folder names and table entries: keep them plain.
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+_PLAIN_TEXT = "letters, digits, '_', '.', '+' or '-'"
+_RESERVED_NAMES = ("runs",)  # would collide with the store's own folder
+_MAX_SEED = 2**32  # numpy's legacy seed range
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON text of a value: what run ids hash."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One (task, learner, params, budget, seed): the unit that is executed and stored."""
+
+    experiment: str
+    label: str
+    task: str
+    task_params: dict[str, Any]
+    learner: str
+    params: dict[str, Any]
+    budget: dict[str, Any]
+    seed: int
+    grid: dict[str, Any] = dataclasses.field(default_factory=dict)  # this run's grid point
+
+    IDENTITY: ClassVar[tuple[str, ...]] = (
+        "task",
+        "task_params",
+        "learner",
+        "params",
+        "budget",
+        "seed",
+    )
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that determine the result, and so the run id."""
+        return {key: getattr(self, key) for key in self.IDENTITY}
+
+    def config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @property
+    def title(self) -> str:
+        """How messages name the run, e.g. "digits / mlp-adam [lr=0.003] seed 1"."""
+        grid = f" [{grid_text(self.grid)}]" if self.grid else ""
+        return f"{self.task} / {self.label}{grid} seed {self.seed}"
+
+    @property
+    def run_id(self) -> str:
+        return hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    params: dict[str, Any]  # resolved, defaults included
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One learner configuration: a `[[learner]]` table at one grid point."""
+
+    label: str
+    learner: str
+    params: dict[str, Any]  # the full resolved Params dataclass as a dict
+    budget: dict[str, Any]
+    grid: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    path: Path
+    seeds: tuple[int, ...]
+    tasks: tuple[TaskSpec, ...]
+    variants: tuple[Variant, ...]
+
+    def runs(self) -> list[Run]:
+        """Every run, ordered task, learner variant, seed."""
+        return [
+            Run(
+                experiment=self.name,
+                label=variant.label,
+                task=task.name,
+                task_params=task.params,
+                learner=variant.learner,
+                params=variant.params,
+                budget=variant.budget,
+                seed=seed,
+                grid=variant.grid,
+            )
+            for task in self.tasks
+            for variant in self.variants
+            for seed in self.seeds
+        ]
+
+
+def load_spec(path: str | Path) -> Experiment:
+    """Read, validate and resolve a spec file; any problem raises one SpecError sentence."""
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("no such spec file", source=where) from None
+    except IsADirectoryError:
+        raise SpecError("is a directory, not a spec file", source=where) from None
+    except UnicodeDecodeError:
+        raise SpecError("is not UTF-8 text", source=where) from None
+    except OSError as exc:
+        raise SpecError(f"cannot be read ({exc.strerror})", source=where) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"invalid TOML: {exc}", source=where) from None
+    return _SpecParser(where).parse(data, path)
+
+
+def _hint(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def grid_text(grid: dict[str, Any]) -> str:
+    """A grid point as people read it, e.g. "lr=0.003, epochs=10"."""
+    return ", ".join(
+        f"{key}={str(value).lower() if isinstance(value, bool) else value}"
+        for key, value in grid.items()
+    )
+
+
+@dataclasses.dataclass
+class _LearnerTable:
+    name: str
+    label: str
+    cls: type
+    params: dict[str, Any]  # as written, not resolved
+    budget: dict[str, Any]
+
+    @property
+    def fields(self) -> list[str]:
+        return field_names(self.cls.Params) + list(Budget.BUDGET_FIELDS)
+
+
+class _SpecParser:
+    """Turns parsed TOML into an Experiment, naming the file in every error."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(message, source=self.where)
+
+    def parse(self, data: dict[str, Any], path: Path) -> Experiment:
+        for key in data:
+            if key not in SPEC_KEYS:
+                raise self.error(
+                    f"unknown top-level key '{key}'{_hint(key, SPEC_KEYS)}; "
+                    f"known keys: {', '.join(SPEC_KEYS)}"
+                )
+        name = self.name(data.get("name"))
+        description = self.description(data.get("description", ""))
+        seeds = self.seeds(data.get("seeds"))
+        tasks = self.tasks(data)
+        learners = self.learners(data.get("learner"))
+        grid = self.grid(data.get("grid", {}), learners)
+        variants = [
+            v for table in learners for v in self.variants(table, grid.get(table.label, {}))
+        ]
+        return Experiment(name, description, path, seeds, tasks, tuple(variants))
+
+    def name(self, name: Any) -> str:
+        if name is None:
+            raise self.error("missing 'name': name the experiment, e.g. name = \"quickstart\"")
+        if not isinstance(name, str) or not _PLAIN.match(name):
+            raise self.error(
+                f"'name' must be a string of {_PLAIN_TEXT} (it names the results folder), "
+                f"got {name!r}"
+            )
+        if name in _RESERVED_NAMES:
+            raise self.error(f"'name' may not be '{name}', which the results store uses itself")
+        return name
+
+    def description(self, description: Any) -> str:
+        if not isinstance(description, str):
+            raise self.error(f"'description' must be a string, got {description!r}")
+        return description
+
+    def seeds(self, seeds: Any) -> tuple[int, ...]:
+        if seeds is None:
+            raise self.error(
+                "missing 'seeds': give a list of integer seeds, e.g. seeds = [0, 1, 2]"
+            )
+        if (
+            not isinstance(seeds, list)
+            or not seeds
+            or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
+        ):
+            raise self.error(f"'seeds' must be a non-empty list of integers, got {seeds!r}")
+        for seed in seeds:
+            if not 0 <= seed < _MAX_SEED:
+                raise self.error(f"'seeds' must lie in [0, 2**32), got {seed}")
+        if len(set(seeds)) < len(seeds):
+            raise self.error(f"'seeds' lists a seed twice: {seeds!r}")
+        return tuple(seeds)
+
+    def lookup(self, registry: Registry, name: str, context: str) -> Any:
+        """A registry entry; its error text, or a missing package, becomes a SpecError."""
+        try:
+            return registry.get(name)
+        except UserError as exc:
+            raise self.error(f"{context}: {exc}") from None
+        except ModuleNotFoundError as exc:
+            raise self.error(
+                f"{context}: {registry.kind} '{name}' is not available here ({exc})"
+            ) from None
+
+    def tasks(self, data: dict[str, Any]) -> tuple[TaskSpec, ...]:
+        if "tasks" in data and "task" in data:
+            raise self.error("give tasks either as 'tasks = [...]' or as [[task]] tables, not both")
+        key = "tasks" if "tasks" in data else "task"
+        entries = data.get(key)
+        if entries is None:
+            raise self.error("missing 'tasks': name at least one task, e.g. tasks = [\"digits\"]")
+        if not isinstance(entries, list) or not entries:
+            raise self.error(
+                f"'{key}' must be a non-empty list of task names or [[task]] tables, "
+                f"got {entries!r}"
+            )
+        specs: list[TaskSpec] = []
+        for number, entry in enumerate(entries, 1):
+            if isinstance(entry, str):
+                name, params = entry, {}
+            elif isinstance(entry, dict):
+                params = dict(entry)
+                name = params.pop("name", None)
+                if not isinstance(name, str):
+                    raise self.error(f"{key} #{number}: missing 'name' (a registered task)")
+            else:
+                raise self.error(
+                    f"{key} #{number} must be a task name or a table with 'name', got {entry!r}"
+                )
+            if any(spec.name == name for spec in specs):
+                raise self.error(f"{key}: task '{name}' is listed twice")
+            self.lookup(TASKS, name, key)
+            specs.append(TaskSpec(name, self.resolve_task_params(name, params)))
+        return tuple(specs)
+
+    def resolve_task_params(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Build the task once (seed 0): validates its params and fills in their defaults."""
+        try:
+            task = make_task(name, 0, **params)
+        except UserError as exc:
+            raise self.error(str(exc)) from None
+        return {**params, **task.params}
+
+    def learners(self, entries: Any) -> list[_LearnerTable]:
+        if entries is None:
+            raise self.error("missing [[learner]] tables: name at least one learner")
+        if not isinstance(entries, list) or not entries:
+            raise self.error("'learner' must be an array of tables, written [[learner]]")
+        tables: list[_LearnerTable] = []
+        for number, entry in enumerate(entries, 1):
+            if not isinstance(entry, dict):
+                raise self.error(f"learner #{number} must be a table, written [[learner]]")
+            tables.append(self.learner(number, entry))
+            labels = [t.label for t in tables]
+            if len(set(labels)) < len(labels):
+                raise self.error(
+                    f"learner label '{labels[-1]}' is used twice; give each [[learner]] a unique "
+                    "'label'"
+                )
+        return tables
+
+    def learner(self, number: int, entry: dict[str, Any]) -> _LearnerTable:
+        name = entry.get("name")
+        if not isinstance(name, str):
+            raise self.error(f"learner #{number}: missing 'name' (a registered learner)")
+        label = entry.get("label", name)
+        if not isinstance(label, str) or not _PLAIN.match(label):
+            raise self.error(
+                f"learner '{name}': 'label' must be a string of {_PLAIN_TEXT}, got {label!r}"
+            )
+        cls = self.lookup(LEARNERS, name, f"learner #{number}")
+        table = _LearnerTable(name, label, cls, {}, {})
+        for key, value in entry.items():
+            if key in LEARNER_KEYS:
+                continue
+            if key not in table.fields:
+                raise self.error(
+                    f"learner '{label}': unknown field '{key}'{_hint(key, table.fields)}; "
+                    f"known fields: {', '.join(sorted(table.fields))}"
+                )
+            (table.budget if key in Budget.BUDGET_FIELDS else table.params)[key] = value
+        # The table must be valid on its own (defaults for swept fields): errors name it, not a
+        # grid point.
+        self.budget(table.budget, f"learner '{label}'")
+        self.params(cls, table.params, f"learner '{label}'")
+        return table
+
+    def grid(self, grid: Any, learners: list[_LearnerTable]) -> dict[str, dict[str, list[Any]]]:
+        """label -> field -> resolved values, each value checked on its own."""
+        if not isinstance(grid, dict):
+            raise self.error('[grid] must be a table of "label.field" = [values]')
+        by_label = {table.label: table for table in learners}
+        sweeps: dict[str, dict[str, list[Any]]] = {}
+        for key, values in grid.items():
+            label, dot, field = key.rpartition(".")
+            if not dot or not label or not field:
+                raise self.error(f"grid key '{key}' must look like \"label.field\"")
+            if label not in by_label:
+                raise self.error(
+                    f"grid key '{key}': no learner labelled '{label}'"
+                    f"{_hint(label, list(by_label))}; labels: {', '.join(by_label)}"
+                )
+            table = by_label[label]
+            if field not in table.fields:
+                raise self.error(
+                    f"grid key '{key}': learner '{label}' has no field '{field}'"
+                    f"{_hint(field, table.fields)}; known fields: {', '.join(sorted(table.fields))}"
+                )
+            if field in table.params or field in table.budget:
+                raise self.error(
+                    f"grid key '{key}': '{field}' is also set in learner '{label}'; "
+                    "set it in one place"
+                )
+            if not isinstance(values, list) or not values:
+                raise self.error(
+                    f"grid key '{key}' must be a non-empty list of values, got {values!r}"
+                )
+            resolved = [self.grid_value(table, key, field, value) for value in values]
+            if len({canonical_json(v) for v in resolved}) < len(resolved):
+                raise self.error(f"grid key '{key}' lists a value twice: {values!r}")
+            sweeps.setdefault(label, {})[field] = resolved
+        return sweeps
+
+    def grid_value(self, table: _LearnerTable, key: str, field: str, value: Any) -> Any:
+        owner = f"grid key '{key}'"
+        if field in Budget.BUDGET_FIELDS:
+            return getattr(self.budget({**table.budget, field: value}, owner), field)
+        return getattr(self.params(table.cls, {**table.params, field: value}, owner), field)
+
+    def params(self, cls: type, values: dict[str, Any], owner: str) -> Any:
+        try:
+            return build_params(cls.Params, values, owner=owner)
+        except UserError as exc:
+            raise self.error(str(exc)) from None
+
+    def budget(self, values: dict[str, Any], owner: str) -> Budget:
+        try:
+            budget = build_params(Budget, values, owner=owner)
+        except UserError as exc:
+            raise self.error(str(exc)) from None
+        if budget.epochs is not None and budget.epochs < 0:
+            raise self.error(f"{owner}: 'epochs' must be 0 or more, got {budget.epochs}")
+        if budget.samples is not None and budget.samples < 1:
+            raise self.error(f"{owner}: 'samples' must be at least 1, got {budget.samples}")
+        if budget.wall_time_s is not None and budget.wall_time_s <= 0:
+            raise self.error(f"{owner}: 'wall_time_s' must be positive, got {budget.wall_time_s}")
+        return budget
+
+    def variants(self, table: _LearnerTable, sweep: dict[str, list[Any]]) -> list[Variant]:
+        """One Variant per grid point (just one without a grid), fully resolved and validated."""
+        variants = []
+        for point in itertools.product(*sweep.values()):
+            grid = dict(zip(sweep, point, strict=True))
+            owner = f"learner '{table.label}'" + (
+                f" at grid point {grid_text(grid)}" if grid else ""
+            )
+            budget = self.budget(
+                {**table.budget, **{k: v for k, v in grid.items() if k in Budget.BUDGET_FIELDS}},
+                owner,
+            )
+            params = {
+                **table.params,
+                **{k: v for k, v in grid.items() if k not in Budget.BUDGET_FIELDS},
+            }
+            variants.append(
+                Variant(
+                    label=table.label,
+                    learner=table.name,
+                    params=dataclasses.asdict(self.params(table.cls, params, owner)),
+                    budget={
+                        "epochs": budget.resolve_epochs(table.cls.default_epochs),
+                        "samples": budget.samples,
+                        "wall_time_s": budget.wall_time_s,
+                    },
+                    grid=grid,
+                )
+            )
+        return variants

@@ -1,0 +1,118 @@
+"""The results table printed after `neurosim run`: one row per task and learner configuration.
+
+Kept apart from the CLI so the report writer can put the same numbers on its page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from neurosim.experiment.spec import canonical_json, grid_text
+
+SPLIT = "test"
+
+
+class _Record(Protocol):
+    task: str
+    label: str
+    config: dict
+    metrics: dict[str, dict[str, float]]
+    timings: dict[str, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryRow:
+    """Mean and sample sd over seeds (sd is nan for a single seed)."""
+
+    task: str
+    name: str  # label, plus the grid point when the label is swept, e.g. "mlp-adam [lr=0.003]"
+    n_seeds: int
+    metrics: dict[str, tuple[float, float]]  # test metric -> (mean, sd)
+    fit_s: float
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    mean = float(np.mean(values))
+    return mean, float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+
+
+def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
+    """Group runs that differ only by seed; rows sorted by task, then name."""
+    groups: dict[tuple[str, str, str], list[_Record]] = {}
+    for record in records:
+        grid = record.config.get("grid", {})
+        key = (record.task, record.label, canonical_json(grid))
+        groups.setdefault(key, []).append(record)
+    rows = []
+    for (task, label, _), group in sorted(groups.items()):
+        grid = group[0].config.get("grid", {})
+        names = sorted({name for r in group for name in r.metrics.get(SPLIT, {})})
+        metrics = {
+            name: _mean_sd([r.metrics[SPLIT][name] for r in group if name in r.metrics[SPLIT]])
+            for name in names
+        }
+        rows.append(
+            SummaryRow(
+                task=task,
+                name=f"{label} [{grid_text(grid)}]" if grid else label,
+                n_seeds=len(group),
+                metrics=metrics,
+                fit_s=float(np.mean([r.timings["fit_s"] for r in group])),
+            )
+        )
+    return rows
+
+
+def format_metric(name: str, mean: float, sd: float) -> str:
+    """Accuracies (fractions) in %, other metrics as they are; "± sd" only with several seeds."""
+    scale, digits = (100.0, ".1f") if name.endswith("accuracy") else (1.0, ".4g")
+    text = format(scale * mean, digits)
+    return (
+        text if math.isnan(sd) else f"{text} ± {format(scale * sd, '.2g' if scale == 1 else '.1f')}"
+    )
+
+
+def summary_table(records: Sequence[_Record]) -> str:
+    """A markdown table (readable as plain text) of test metrics and fit time, mean ± sd."""
+    rows = summary_rows(records)
+    if not rows:
+        return "(no stored runs)"
+    names = sorted(
+        {name for row in rows for name in row.metrics}, key=lambda n: (n != "accuracy", n)
+    )
+    headers = ["task", "learner", "seeds"]
+    headers += [f"test {name}" + (" (%)" if name.endswith("accuracy") else "") for name in names]
+    headers.append("fit (s)")
+    body = [
+        [row.task, row.name, str(row.n_seeds)]
+        + [
+            format_metric(name, *row.metrics[name]) if name in row.metrics else "–"
+            for name in names
+        ]
+        + [f"{row.fit_s:.2f}"]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [headers, *body]) for i in range(len(headers))]
+    numeric = [i >= 2 for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        padded = [
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(cells, widths, numeric, strict=True)
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join(
+            "-" * (width + 1) + ":" if right else "-" * (width + 2)
+            for width, right in zip(widths, numeric, strict=True)
+        )
+        + "|"
+    )
+    return "\n".join([line(headers), rule, *map(line, body)])

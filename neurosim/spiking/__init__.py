@@ -1,0 +1,1 @@
+"""Brian2 side of neurosim: the only package that imports brian2."""

@@ -1,0 +1,96 @@
+"""Brian2 settings in one place: codegen targets, cache folders, units from rule strings.
+
+Standalone builds are cached by a hash of everything that changes the generated code, so seeds
+and runs that share a network share one compiled binary and only pay for the simulation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import brian2
+from brian2.devices.device import reset_device
+from filelock import FileLock
+
+from neurosim.errors import RuleError
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_UNIT_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def cache_root() -> Path:
+    """Where compiled networks live: $NEUROSIM_CACHE or ~/.cache/neurosim."""
+    root = Path(os.environ.get("NEUROSIM_CACHE", Path.home() / ".cache" / "neurosim"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def configure_runtime() -> None:
+    """Runtime-mode defaults: Cython, with one cache dir per engine worker (no lock contention)."""
+    brian2.prefs.codegen.target = "cython"
+    worker_cache = os.environ.get("NEUROSIM_WORKER_CACHE")
+    if worker_cache:
+        brian2.prefs.codegen.runtime.cython.cache_dir = str(Path(worker_cache) / "cython")
+
+
+def quantity(text: str, *, source: str = "<rule>", field: str = "parameters") -> brian2.Quantity:
+    """Parse "20 ms" or "0.05" into a Brian2 quantity without evaluating any Python."""
+    match = _QUANTITY.match(text)
+    if not match:
+        raise RuleError(f"cannot read {text!r} as a number with a unit", source=source, field=field)
+    value, unit_text = float(match.group(1)), match.group(2)
+    if not unit_text:
+        return brian2.Quantity(value)
+    namespace = {}
+    for token in _UNIT_TOKEN.findall(unit_text):
+        unit = getattr(brian2.units, token, None)
+        if not isinstance(unit, brian2.Unit):
+            raise RuleError(f"unknown unit '{token}' in {text!r}", source=source, field=field)
+        namespace[token] = unit
+    expression = unit_text.replace(" ", "")
+    if not re.fullmatch(r"[A-Za-z0-9*/]+", expression):
+        raise RuleError(f"cannot read the unit of {text!r}", source=source, field=field)
+    unit_value = _evaluate_unit_product(expression, namespace)
+    return value * unit_value
+
+
+def _evaluate_unit_product(expression: str, units: dict[str, brian2.Unit]) -> brian2.Quantity:
+    """Multiply/divide unit tokens ("mV/ms", "nS*ms") by hand: no eval, ever."""
+    result = brian2.Quantity(1.0)
+    for op, token in re.findall(r"([*/]?)([A-Za-z][A-Za-z0-9]*)", expression):
+        result = result / units[token] if op == "/" else result * units[token]
+    return result
+
+
+@contextlib.contextmanager
+def standalone_device(directory: Path) -> Iterator[object]:
+    """Switch Brian2 to cpp_standalone for one build, and back to runtime afterwards."""
+    brian2.set_device("cpp_standalone", build_on_run=False, directory=str(directory))
+    try:
+        yield brian2.get_device()
+    finally:
+        brian2.get_device().reinit()
+        brian2.get_device().activate(build_on_run=False)
+        reset_device("runtime")
+
+
+def build_lock(directory: Path) -> FileLock:
+    """Serialise builds of one cached network across engine workers."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(directory) + ".lock")
+
+
+SEED_FROM_ENVIRONMENT = """
+{
+    const char* _neurosim_seed = std::getenv("NEUROSIM_BRIAN_SEED");
+    if (_neurosim_seed != NULL)
+        for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)
+            brian::_random_generators[_i].seed(std::strtoul(_neurosim_seed, NULL, 10) + _i);
+}
+"""
+"""C++ inserted before the run: seeds the binary's generators at run time, so one compiled
+network serves every seed (Brian2 otherwise bakes the seed into the generated code)."""

@@ -1,0 +1,382 @@
+"""The Diehl & Cook (2015) circuit, compiled once and driven by an in-network controller.
+
+Diehl P.U. & Cook M. (2015) "Unsupervised learning of digit recognition using spike-timing-
+dependent plasticity", Front. Comput. Neurosci. 9:99.
+
+Poisson inputs (one per pixel) project with plastic synapses onto N conductance-based LIF
+excitatory neurons with an adaptive threshold; each excitatory neuron drives one inhibitory neuron
+that inhibits all the other excitatory ones (soft winner-take-all).
+
+Why a controller group: the textbook loop calls `run()` once per image, and every `run()` costs
+150-300 ms of code preparation. Here a one-neuron `ctrl` group runs the presentation schedule as a
+state machine inside one `run()`: it picks the image (as a row of a 2-D TimedArray), switches input
+on for `presentation` and off for `rest`, counts output spikes, re-presents a silent image at a
+higher rate, and gates plasticity. The whole schedule therefore compiles to one C++ binary
+(cpp_standalone), and seeds, weights and images reach it as run arguments, so one compiled network
+serves every seed of a task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+
+import brian2 as b2
+import numpy as np
+from brian2 import Hz, ms, mV
+
+from neurosim.plasticity import PlasticityRule
+from neurosim.spiking.backend import (
+    SEED_FROM_ENVIRONMENT,
+    build_lock,
+    cache_root,
+    quantity,
+    standalone_device,
+)
+from neurosim.spiking.encoding import RATE_EQUATION
+
+EXCITATORY = """
+dv/dt = ((v_rest_e - v) + ge * (E_exc - v) + gi * (E_inh_e - v)) / tau_e : volt (unless refractory)
+dge/dt = -ge / tau_ge : 1
+dgi/dt = -gi / tau_gi : 1
+theta : volt
+wsum : 1
+plastic : 1
+resting : 1
+plastic_link : 1 (linked)
+resting_link : 1 (linked)
+"""
+
+INHIBITORY = """
+dv/dt = ((v_rest_i - v) + ge * (E_exc - v) + gi * (E_inh_i - v)) / tau_i : volt (unless refractory)
+dge/dt = -ge / tau_ge : 1
+dgi/dt = -gi / tau_gi : 1
+"""
+
+INPUT = f"""
+row : 1 (linked)
+intensity : 1 (linked)
+presenting : 1 (linked)
+{RATE_EQUATION}
+"""
+
+CONTROLLER = """
+row : 1
+steps : 1
+presenting : 1
+intensity : 1
+count : 1
+advance : 1
+accepted : 1
+accepted_row : 1
+accepted_intensity : 1
+accepted_count : 1
+n_plastic : 1
+n_rows : 1
+active : 1
+plastic : 1
+resting : 1
+"""
+
+# One step of the schedule, written as arithmetic because Brian2 statements have no `if`.
+CONTROLLER_STEP = """
+steps += 1
+end_present = presenting * int(steps >= present_steps)
+end_rest = (1 - presenting) * int(steps >= rest_steps)
+retry = end_present * int(count < min_spikes) * int(intensity < max_intensity)
+accept = (end_present - retry) * active
+accepted = accept
+accepted_row += accept * (row - accepted_row)
+accepted_intensity += accept * (intensity - accepted_intensity)
+accepted_count += accept * (count - accepted_count)
+advance += accept
+intensity += retry + accept * (start_intensity - intensity)
+row += end_rest * advance
+advance *= 1 - end_rest
+count *= 1 - end_rest
+steps *= 1 - end_present - end_rest
+presenting += end_rest - end_present
+active = int(row < n_rows)
+plastic = int(row < n_plastic) * active
+resting = 1 - presenting
+"""
+
+# Per-neuron L1 normalisation of incoming weights, applied while resting between training
+# images. It is idempotent (wsum equals the target afterwards), so running it several times in
+# one rest is harmless and it needs no edge detection.
+NORMALISE_WEIGHTS = "w = w * (1 + plastic_post * resting_post * (weight_norm / wsum_post - 1))"
+RESET_WSUM = "wsum += plastic * resting * (weight_norm - wsum)"
+
+
+@dataclasses.dataclass(frozen=True)
+class CircuitConfig:
+    """Everything that changes the generated code (and so the compiled binary)."""
+
+    n_inputs: int
+    n_neurons: int
+    n_rows: int
+    duration_s: float
+    dt_ms: float = 0.5
+    presentation_ms: float = 350.0
+    rest_ms: float = 150.0
+    max_rate_hz: float = 100.0
+    start_intensity: float = 2.0
+    max_intensity: float = 10.0
+    min_spikes: int = 5
+    input_gain: float = 2.0
+    theta_plus_mv: float = 0.1
+    weight_norm: float = 12.0
+    w_exc_inh: float = 10.4
+    w_inh_exc: float = 17.0
+    normalise_every_ms: float = 25.0
+
+    def key(self, rule: PlasticityRule) -> str:
+        payload = json.dumps([dataclasses.asdict(self), rule.fingerprint(), b2.__version__])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class SimulationResult:
+    """What one run of the binary produced, units stripped (seconds, mV, plain weights)."""
+
+    exc_times: np.ndarray
+    exc_units: np.ndarray
+    inh_times: np.ndarray
+    inh_units: np.ndarray
+    accepted_times: np.ndarray  # end of the accepted presentation of each row
+    accepted_rows: np.ndarray
+    accepted_intensity: np.ndarray
+    weights: np.ndarray  # (n_neurons, n_inputs)
+    theta_mv: np.ndarray
+    wall_time_s: float
+    compile_time_s: float
+
+
+def _namespace(config: CircuitConfig, rule: PlasticityRule) -> dict[str, object]:
+    namespace: dict[str, object] = {
+        "v_rest_e": -65 * mV,
+        "v_reset_e": -65 * mV,
+        "v_thresh_e": -52 * mV,
+        "theta_offset": 20 * mV,
+        "tau_e": 100 * ms,
+        "E_exc": 0 * mV,
+        "E_inh_e": -100 * mV,
+        "v_rest_i": -60 * mV,
+        "v_reset_i": -45 * mV,
+        "v_thresh_i": -40 * mV,
+        "tau_i": 10 * ms,
+        "E_inh_i": -85 * mV,
+        "tau_ge": 1 * ms,
+        "tau_gi": 2 * ms,
+        "theta_plus": config.theta_plus_mv * mV,
+        "max_rate": config.max_rate_hz * Hz,
+        "present_steps": round(config.presentation_ms / config.dt_ms),
+        "rest_steps": round(config.rest_ms / config.dt_ms),
+        "min_spikes": config.min_spikes,
+        "max_intensity": config.max_intensity,
+        "start_intensity": config.start_intensity,
+        "input_gain": config.input_gain,
+        "weight_norm": config.weight_norm,
+        "w_exc_inh": config.w_exc_inh,
+        "w_inh_exc": config.w_inh_exc,
+    }
+    for name, text in rule.parameters.items():
+        namespace[name] = quantity(text, source=rule.source, field=f"parameters.{name}")
+    return namespace
+
+
+def _gated(statements: str) -> str:
+    """Wrap a rule's statements so plasticity obeys the controller and wsum tracks the weights."""
+    return (
+        "w_before = w\n"
+        + statements.strip()
+        + "\nw = w_before + plastic_post * (w - w_before)\nwsum_post += w - w_before\n"
+    )
+
+
+class DiehlCookCircuit:
+    """Builds (or reuses) the compiled network and runs it for one seed."""
+
+    def __init__(self, config: CircuitConfig, rule: PlasticityRule):
+        self.config = config
+        self.rule = rule
+        self.directory = cache_root() / "standalone" / f"diehl-cook-{config.key(rule)}"
+
+    def run(
+        self, images: np.ndarray, initial_weights: np.ndarray, n_plastic: int, seed: int
+    ) -> SimulationResult:
+        """Present `images` rows in order; the first `n_plastic` rows with plasticity on."""
+        config = self.config
+        if images.shape != (config.n_rows, config.n_inputs):
+            raise ValueError(f"images must have shape {(config.n_rows, config.n_inputs)}")
+        with build_lock(self.directory), standalone_device(self.directory) as device:
+            objects = self._build(device)
+            start = time.perf_counter()
+            device.build(directory=str(self.directory), compile=True, run=False, clean=False)
+            compile_time = time.perf_counter() - start
+            results = f"results-{uuid.uuid4().hex[:12]}"
+            os.environ["NEUROSIM_BRIAN_SEED"] = str(int(seed) % (2**32))
+            syn, exc, ctrl = objects["syn"], objects["exc"], objects["ctrl"]
+            run_args = {
+                objects["images"]: images.astype(np.float64),
+                syn.w: initial_weights.ravel().astype(np.float64),
+                exc.wsum: initial_weights.sum(axis=1).astype(np.float64),
+                ctrl.n_plastic: float(n_plastic),
+                ctrl.n_rows: float(config.n_rows),
+            }
+            start = time.perf_counter()
+            device.run(
+                directory=str(self.directory),
+                results_directory=results,
+                with_output=False,
+                run_args=run_args,
+            )
+            wall = time.perf_counter() - start
+            try:
+                result = self._collect(objects, wall, compile_time)
+            finally:
+                shutil.rmtree(self.directory / results, ignore_errors=True)
+        return result
+
+    def _build(self, device: object) -> dict[str, object]:
+        config, rule = self.config, self.rule
+        b2.defaultclock.dt = config.dt_ms * ms
+        namespace = _namespace(config, rule)
+        images = b2.TimedArray(np.zeros((config.n_rows, config.n_inputs)), dt=1 * ms, name="images")
+        namespace["images"] = images
+
+        ctrl = b2.NeuronGroup(
+            1, CONTROLLER, events={"accepted": "accepted > 0.5"}, name="ctrl", namespace=namespace
+        )
+        ctrl.intensity = config.start_intensity
+        ctrl.run_regularly(CONTROLLER_STEP, when="end", order=0, name="ctrl_step")
+        inputs = b2.NeuronGroup(
+            config.n_inputs,
+            INPUT,
+            threshold="rand() < rate * dt",
+            name="inputs",
+            namespace=namespace,
+        )
+        to_ctrl = np.zeros(config.n_inputs, dtype=int)
+        inputs.row = b2.linked_var(ctrl, "row", index=to_ctrl)
+        inputs.intensity = b2.linked_var(ctrl, "intensity", index=to_ctrl)
+        inputs.presenting = b2.linked_var(ctrl, "presenting", index=to_ctrl)
+
+        exc = b2.NeuronGroup(
+            config.n_neurons,
+            EXCITATORY,
+            threshold="v > theta - theta_offset + v_thresh_e",
+            reset="v = v_reset_e\ntheta += theta_plus * plastic",
+            refractory=5 * ms,
+            method="euler",
+            name="exc",
+            namespace=namespace,
+        )
+        to_ctrl = np.zeros(config.n_neurons, dtype=int)
+        exc.plastic_link = b2.linked_var(ctrl, "plastic", index=to_ctrl)
+        exc.resting_link = b2.linked_var(ctrl, "resting", index=to_ctrl)
+        exc.run_regularly(
+            "plastic = plastic_link\nresting = resting_link",
+            when="end",
+            order=1,
+            name="exc_gates",
+        )
+        exc.v = -105 * mV
+        exc.theta = 20 * mV
+        inh = b2.NeuronGroup(
+            config.n_neurons,
+            INHIBITORY,
+            threshold="v > v_thresh_i",
+            reset="v = v_reset_i",
+            refractory=2 * ms,
+            method="euler",
+            name="inh",
+            namespace=namespace,
+        )
+        inh.v = -100 * mV
+
+        syn = b2.Synapses(
+            inputs,
+            exc,
+            rule.model,
+            on_pre="ge_post += input_gain * w\n" + _gated(rule.on_pre),
+            on_post=_gated(rule.on_post),
+            name="syn",
+            namespace=namespace,
+        )
+        pre, post = np.meshgrid(np.arange(config.n_inputs), np.arange(config.n_neurons))
+        syn.connect(i=pre.ravel(), j=post.ravel())  # row-major (post, pre): reshape to (N, inputs)
+        every = config.normalise_every_ms * ms
+        syn.run_regularly(NORMALISE_WEIGHTS, dt=every, when="end", order=2, name="syn_normalise")
+        exc.run_regularly(RESET_WSUM, dt=every, when="end", order=3, name="exc_wsum")
+
+        exc_inh = b2.Synapses(
+            exc, inh, on_pre="ge_post += w_exc_inh", name="exc_inh", namespace=namespace
+        )
+        exc_inh.connect(j="i")
+        inh_exc = b2.Synapses(
+            inh, exc, on_pre="gi_post += w_inh_exc", name="inh_exc", namespace=namespace
+        )
+        inh_exc.connect(condition="i != j")
+        counter = b2.Synapses(
+            exc, ctrl, on_pre="count_post += 1", name="exc_count", namespace=namespace
+        )
+        counter.connect()
+
+        exc_spikes = b2.SpikeMonitor(exc, name="exc_spikes")
+        inh_spikes = b2.SpikeMonitor(inh, name="inh_spikes")
+        accepted = b2.EventMonitor(
+            ctrl,
+            "accepted",
+            variables=["accepted_row", "accepted_intensity", "accepted_count"],
+            name="accepted_events",
+        )
+        net = b2.Network(
+            ctrl,
+            inputs,
+            exc,
+            inh,
+            syn,
+            exc_inh,
+            inh_exc,
+            counter,
+            exc_spikes,
+            inh_spikes,
+            accepted,
+            name="diehl_cook",
+        )
+        device.insert_code("main", SEED_FROM_ENVIRONMENT)
+        net.run(config.duration_s * b2.second, namespace=namespace)
+        return {
+            "images": images,
+            "ctrl": ctrl,
+            "exc": exc,
+            "syn": syn,
+            "exc_spikes": exc_spikes,
+            "inh_spikes": inh_spikes,
+            "accepted": accepted,
+        }
+
+    def _collect(self, objects: dict, wall: float, compile_time: float) -> SimulationResult:
+        config = self.config
+        exc_spikes, inh_spikes = objects["exc_spikes"], objects["inh_spikes"]
+        accepted = objects["accepted"]
+        weights = np.array(objects["syn"].w[:]).reshape(config.n_neurons, config.n_inputs)
+        return SimulationResult(
+            exc_times=np.array(exc_spikes.t / b2.second),
+            exc_units=np.array(exc_spikes.i[:]),
+            inh_times=np.array(inh_spikes.t / b2.second),
+            inh_units=np.array(inh_spikes.i[:]),
+            accepted_times=np.array(accepted.t / b2.second),
+            accepted_rows=np.rint(np.array(accepted.accepted_row[:])).astype(int),
+            accepted_intensity=np.array(accepted.accepted_intensity[:]),
+            weights=weights,
+            theta_mv=np.array(objects["exc"].theta / mV),
+            wall_time_s=wall,
+            compile_time_s=compile_time,
+        )
