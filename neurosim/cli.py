@@ -61,8 +61,8 @@ def _exit_status(report: EngineReport) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    experiment = load_spec(args.spec)
     engine = LocalEngine(args.jobs)
+    experiment = load_spec(args.spec)
     runs = experiment.runs()
     store = Store(args.results)
     store.set_experiment(experiment.name, experiment.description, runs)

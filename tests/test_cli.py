@@ -128,6 +128,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, spec: Path, capsys)
     assert main(["report", str(tmp_path)]) == 2
     assert_one_line_error(capsys, "is not a neurosim results directory")
 
+    spec.write_text(spec.read_text().replace("shfit", "shift"))
     assert main(["run", str(spec), "--jobs", "0"]) == 2
     assert_one_line_error(capsys, "--jobs must be at least 1")
 

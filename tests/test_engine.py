@@ -1,4 +1,4 @@
-"""The local engine: a fresh worker per run, failures isolated, kills and Ctrl-C leave a sound store."""
+"""The local engine: a fresh worker per run, failures kept apart, kills and Ctrl-C handled."""
 
 from __future__ import annotations
 

@@ -90,7 +90,8 @@ def test_identical_configs_share_one_result(tmp_path: Path):
     store = Store(tmp_path)
     run, alias = make_run(label="x"), make_run(label="y", experiment="elsewhere")
     assert run.run_id == alias.run_id
-    assert store.pending([run, dataclasses.replace(run, label="z")]) == [run]
+    other = make_run(seed=1)
+    assert store.pending([run, other, dataclasses.replace(run, label="z")]) == [run, other]
     store.set_experiment("demo", "", [run])
     store.set_experiment("elsewhere", "", [alias])
     store_run(store, run)

@@ -178,7 +178,7 @@ class MLPLearner(Learner):
             return self.model_(x)
 
     def _accuracy(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        return (self._logits(x).argmax(dim=1) == y).float().mean().item()
+        return (self._logits(x).argmax(dim=1) == y).sum().item() / len(y)  # same float as numpy
 
     def _record(self, task: Task, recorder: Recorder) -> None:
         """First-layer weights as receptive fields, and what the first test samples evoked.

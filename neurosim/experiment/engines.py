@@ -116,6 +116,16 @@ def _registering_modules(run: Run) -> tuple[str, ...]:
     return (TASKS.get(run.task).__module__, LEARNERS.get(run.learner).__module__)
 
 
+def _collect(future: Future[_Outcome]) -> _Outcome:
+    """The worker's outcome, or why the pool could not deliver one."""
+    exc = future.exception()
+    if isinstance(exc, BrokenProcessPool):
+        return _Outcome(message=WORKER_DIED, details=f"{WORKER_DIED}\n{exc}\n")
+    if exc is not None:  # e.g. SystemExit in the learner, or an unpicklable result
+        return _Outcome.from_exception(exc)
+    return future.result()
+
+
 @contextlib.contextmanager
 def _worker_threads() -> Iterator[None]:
     added = {key: value for key, value in WORKER_THREADS.items() if key not in os.environ}
@@ -152,10 +162,7 @@ class _Progress:
         self.bar.update()
         if not self.tty:
             status = "done" if ok else "FAILED"
-            print(
-                f"[{self.count}/{self.total}] {status}: {run.title}",
-                file=sys.stderr,
-            )
+            print(f"[{self.count}/{self.total}] {status}: {run.title}", file=sys.stderr)
 
     def close(self) -> None:
         self.bar.close()
@@ -204,14 +211,8 @@ class LocalEngine:
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         run, tmp = in_flight.pop(future)
-                        exc = future.exception()
-                        broken |= isinstance(exc, BrokenProcessPool)
-                        if isinstance(exc, BrokenProcessPool):
-                            outcome = _Outcome(message=WORKER_DIED, details=WORKER_DIED + "\n")
-                        elif exc is not None:
-                            outcome = _Outcome.from_exception(exc)
-                        else:
-                            outcome = future.result()
+                        broken |= isinstance(future.exception(), BrokenProcessPool)
+                        outcome = _collect(future)
                         self._settle(store, run, tmp, outcome, report)
                         progress.finished(run, outcome.result is not None)
                     if broken and not in_flight:  # start a fresh pool for the rest

@@ -141,9 +141,13 @@ class Store:
 
     def pending(self, runs: Sequence[Run]) -> list[Run]:
         """The runs still to execute, once per run id, in order."""
-        done = self.done_ids()
-        unique = {run.run_id: run for run in reversed(runs) if run.run_id not in done}
-        return list(reversed(unique.values()))
+        skip = self.done_ids()
+        pending = []
+        for run in runs:
+            if run.run_id not in skip:
+                pending.append(run)
+                skip.add(run.run_id)
+        return pending
 
     def runs(self, experiment: str | None = None) -> list[RunRecord]:
         """Stored runs of one experiment (or all), sorted by (experiment, label, seed)."""
@@ -183,7 +187,12 @@ class Store:
 
     def experiments(self) -> list[str]:
         """Experiments with at least one stored run."""
-        return sorted({record.experiment for record in self.runs()})
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT m.experiment, m.run_id FROM members AS m JOIN runs AS r"
+                " ON r.run_id = m.run_id WHERE r.status = 'done'"
+            ).fetchall()
+        return sorted({name for name, run_id in rows if self.directory(run_id).is_dir()})
 
     def description(self, experiment: str) -> str:
         with self._db() as db:

@@ -51,17 +51,16 @@ def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
     rows = []
     for (task, label, _), group in sorted(groups.items()):
         grid = group[0].config.get("grid", {})
-        names = sorted({name for r in group for name in r.metrics.get(SPLIT, {})})
-        metrics = {
-            name: _mean_sd([r.metrics[SPLIT][name] for r in group if name in r.metrics[SPLIT]])
-            for name in names
-        }
+        values: dict[str, list[float]] = {}
+        for record in group:
+            for name, value in record.metrics.get(SPLIT, {}).items():
+                values.setdefault(name, []).append(value)
         rows.append(
             SummaryRow(
                 task=task,
                 name=f"{label} [{grid_text(grid)}]" if grid else label,
                 n_seeds=len(group),
-                metrics=metrics,
+                metrics={name: _mean_sd(v) for name, v in sorted(values.items())},
                 fit_s=float(np.mean([r.timings["fit_s"] for r in group])),
             )
         )
@@ -70,11 +69,11 @@ def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
 
 def format_metric(name: str, mean: float, sd: float) -> str:
     """Accuracies (fractions) in %, other metrics as they are; "± sd" only with several seeds."""
-    scale, digits = (100.0, ".1f") if name.endswith("accuracy") else (1.0, ".4g")
-    text = format(scale * mean, digits)
-    return (
-        text if math.isnan(sd) else f"{text} ± {format(scale * sd, '.2g' if scale == 1 else '.1f')}"
-    )
+    if name.endswith("accuracy"):
+        mean_text, sd_text = f"{100 * mean:.1f}", f"{100 * sd:.1f}"
+    else:
+        mean_text, sd_text = f"{mean:.4g}", f"{sd:.2g}"
+    return mean_text if math.isnan(sd) else f"{mean_text} ± {sd_text}"
 
 
 def summary_table(records: Sequence[_Record]) -> str:

@@ -31,6 +31,7 @@ class DigitsParams:
     test_fraction: float = 0.2
     val_fraction: float = 0.1
     split_seed: int | None = None  # None: the run's seed decides the split
+    subset: int | None = None  # a stratified subset of this many images (quick looks, tests)
 
     def validate(self, owner: str) -> None:
         from neurosim.errors import ParameterError
@@ -39,6 +40,8 @@ class DigitsParams:
             raise ParameterError(
                 f"{owner}: test_fraction must be in (0, 0.5) and val_fraction in [0, 0.5)"
             )
+        if self.subset is not None and not 50 <= self.subset <= 1797:
+            raise ParameterError(f"{owner}: field 'subset' must be between 50 and 1797")
 
 
 @TASKS.register("digits")
@@ -49,6 +52,10 @@ def make_digits(seed: int, **params: object) -> Task:
     data = load_digits()
     x = (data.data / 16.0).astype(np.float64)
     y = data.target.astype(np.int64)
+    if p.subset is not None and p.subset < len(y):
+        x, _, y, _ = train_test_split(
+            x, y, train_size=p.subset, stratify=y, random_state=split_seed
+        )
     x_rest, x_test, y_rest, y_test = train_test_split(
         x, y, test_size=p.test_fraction, stratify=y, random_state=split_seed
     )

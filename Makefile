@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` (the main experiment) and `make test`. Both install first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# torch goes in first and pinned: on a machine without torch an open range pulls a multi-GB
+# CUDA build. Set TORCH=torch (or a CUDA wheel spec) to choose your own.
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.neurosim-installed
+JOBS ?= 2
+
+.PHONY: install demo test test-all bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(VENV)/bin/neurosim run experiments/quickstart.toml --jobs $(JOBS)
+
+test: install
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/stdp_wta_speed.py
+
+lint: install
+	$(VENV)/bin/ruff check neurosim tests benchmarks
+
+clean:
+	rm -rf results .pytest_cache

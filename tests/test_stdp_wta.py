@@ -1,0 +1,62 @@
+"""A tiny end-to-end run of `stdp-wta` (one compiled Brian2 binary, reused across the tests)."""
+
+import numpy as np
+import pytest
+
+from neurosim.learner import Budget, Recorder
+from neurosim.registry import LEARNERS
+from neurosim.tasks import make_task
+
+PARAMS = {"n_neurons": 20}
+
+
+@pytest.fixture(scope="module")
+def task():
+    return make_task("digits", 0, subset=200)
+
+
+@pytest.fixture(scope="module")
+def fitted(task, tmp_path_factory):
+    learner = LEARNERS.get("stdp-wta")(**PARAMS)
+    folder = tmp_path_factory.mktemp("stdp")
+    history = learner.fit(task, Budget(epochs=1), Recorder(folder))
+    return learner, history, folder
+
+
+def test_every_image_is_presented_and_weights_stay_normalised(fitted, task):
+    learner, _, _ = fitted
+    n_rows = 2 * len(task.split("train")) + len(task.split("val")) + len(task.split("test"))
+    assert learner.stats_["images_presented"] == n_rows
+    # Diehl & Cook normalise each neuron's input weights to a fixed L1 norm before every
+    # training image; learning stops after the last rest, so the final sums equal the norm.
+    np.testing.assert_allclose(learner.weights_.sum(axis=1), 12.0, rtol=1e-9)
+    assert learner.weights_.min() >= 0 and learner.weights_.max() <= 1.0
+
+
+def test_learns_above_chance_with_both_readouts(fitted, task):
+    learner, history, _ = fitted
+    metrics = learner.evaluate(task, "test")
+    assert metrics["accuracy"] > 0.3  # chance is 0.1; 140 training images, 20 neurons
+    assert metrics["probe_accuracy"] > 0.5
+    assert metrics["spikes_per_image"] >= 5  # re-presentation guarantees min_spikes mostly
+    assert history.rows[-1]["samples"] == len(task.split("train"))
+
+
+def test_records_receptive_fields_and_raster(fitted):
+    from neurosim.activity import Activity
+
+    _, _, folder = fitted
+    fields = np.load(folder / "receptive_fields.npz")
+    assert fields["weights"].shape == (20, 64)
+    activity = Activity.load(folder / "activity_test_digits.npz")
+    assert set(activity.spikes) == {"exc", "inh"}
+    assert len(activity.meta["onsets"]) == 5
+    assert len(activity.spikes["exc"].times) > 0
+
+
+def test_same_seed_gives_identical_results(fitted, task):
+    learner, _, _ = fitted
+    again = LEARNERS.get("stdp-wta")(**PARAMS)
+    again.fit(task, Budget(epochs=1), Recorder(None))
+    np.testing.assert_array_equal(learner.responses_["test"], again.responses_["test"])
+    np.testing.assert_array_equal(learner.weights_, again.weights_)
