@@ -36,7 +36,15 @@ from neurosim.registry import LEARNERS, TASKS
 
 # One thread per worker: `jobs` workers share the machine. Set in the parent's environment while
 # the pool lives, because workers import numpy (and load its BLAS) before any initializer runs.
-WORKER_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NEUROSIM_TORCH_THREADS": "1"}
+WORKER_THREADS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NEUROSIM_TORCH_THREADS": "1",
+}
+# Python 3.10's pool cannot replace workers; there, runs share workers and rely on each backend
+# resetting its global state (the Brian2 backend does).
+FRESH_PROCESS = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}
 WORKER_DIED = (
     "the worker process died (killed by a signal, e.g. out of memory, or brought down with "
     "another run's worker that died)"
@@ -180,9 +188,9 @@ class LocalEngine:
         return ProcessPoolExecutor(
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context("spawn"),
-            max_tasks_per_child=1,
             initializer=_init_worker,
             initargs=(str(store.root / ".cache"),),
+            **FRESH_PROCESS,
         )
 
     def execute(self, runs: Sequence[Run], store: Store) -> EngineReport:

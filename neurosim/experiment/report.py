@@ -259,10 +259,11 @@ def _learning_curves(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     curves = {}
     for name, runs in groups.items():
         rows = [row for r in runs for row in r.history]
-        key = next(
-            (k for k in ("val_accuracy", "train_accuracy") if any(k in r for r in rows)), None
-        )
-        if key is None:
+        # the column with the most points: a learner that can only score its validation split
+        # at the end (stdp-wta) is better shown by its online training accuracy
+        counts = {k: sum(k in row for row in rows) for k in ("val_accuracy", "train_accuracy")}
+        key = max(counts, key=counts.get)
+        if counts[key] == 0:
             continue
         label = name if key == "val_accuracy" else f"{name} (train)"
         curves[label] = [

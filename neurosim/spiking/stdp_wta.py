@@ -159,7 +159,7 @@ class STDPWTALearner(Learner):
             memory = slice(max(0, start - CURVE_MEMORY), start)
             assignments = assign_labels(counts[memory], train_labels[memory], task.n_classes)
             predicted = vote(counts[start:end], assignments, task.n_classes)
-            history.log(samples=end, online_accuracy=np.mean(predicted == train_labels[start:end]))
+            history.log(samples=end, train_accuracy=np.mean(predicted == train_labels[start:end]))
         final = {"samples": len(counts), "train_accuracy": self._vote_accuracy(task, "train")}
         if "val" in self.responses_:
             final["val_accuracy"] = self._vote_accuracy(task, "val")
@@ -213,11 +213,12 @@ class STDPWTALearner(Learner):
         }
         activity = Activity(
             spikes={
-                name: SpikeTrains(times, units, self.params.n_neurons).window(t0, t1)
+                name: SpikeTrains(times - t0, units, self.params.n_neurons).window(0, t1 - t0)
                 for name, (times, units) in populations.items()
             },
             meta={
-                "onsets": (ends - presentation).tolist(),
+                "time_offset_s": t0,  # times are relative to this moment of the simulation
+                "onsets": (ends - presentation - t0).tolist(),
                 "labels": test.y[:shown].tolist(),
                 "presentation_s": presentation,
                 "images": test.x[:shown].tolist(),
