@@ -52,7 +52,7 @@ def quantity(text: str, *, source: str = "<rule>", field: str = "parameters") ->
             raise RuleError(f"unknown unit '{token}' in {text!r}", source=source, field=field)
         namespace[token] = unit
     expression = unit_text.replace(" ", "")
-    if not re.fullmatch(r"[A-Za-z0-9*/]+", expression):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*([*/][A-Za-z][A-Za-z0-9]*)*", expression):
         raise RuleError(f"cannot read the unit of {text!r}", source=source, field=field)
     unit_value = _evaluate_unit_product(expression, namespace)
     return value * unit_value

@@ -19,6 +19,7 @@ serves every seed of a task.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -244,6 +245,9 @@ class DiehlCookCircuit:
         return result
 
     def _build(self, device: object) -> dict[str, object]:
+        # Objects of an earlier build in this process must be gone, or Brian2 suffixes the new
+        # names ("_1") and the changed code is compiled again.
+        gc.collect()
         config, rule = self.config, self.rule
         b2.defaultclock.dt = config.dt_ms * ms
         namespace = _namespace(config, rule)

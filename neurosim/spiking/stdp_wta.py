@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from neurosim.activity import Activity, SpikeTrains
-from neurosim.errors import UserError
+from neurosim.errors import ParameterError, RuleError, UserError
 from neurosim.learner import Budget, History, Learner, Recorder
 from neurosim.plasticity import find_rule
 from neurosim.registry import LEARNERS
@@ -46,13 +46,15 @@ class STDPWTAParams:
     raster_digits: int = 5
 
     def validate(self, owner: str) -> None:
-        from neurosim.errors import ParameterError
-
         for name in ("n_neurons", "input_gain", "max_rate_hz", "presentation_ms", "weight_norm"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"{owner}: field '{name}' must be positive")
         if self.schedule_slack < 1:
             raise ParameterError(f"{owner}: field 'schedule_slack' must be >= 1")
+        try:  # an unknown or malformed rule fails here, before any run starts
+            find_rule(self.rule)
+        except RuleError as exc:
+            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
 
 
 @LEARNERS.register("stdp-wta")
