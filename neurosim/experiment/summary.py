@@ -72,7 +72,7 @@ def format_metric(name: str, mean: float, sd: float) -> str:
     if name.endswith("accuracy"):
         mean_text, sd_text = f"{100 * mean:.1f}", f"{100 * sd:.1f}"
     else:
-        mean_text, sd_text = f"{mean:.4g}", f"{sd:.2g}"
+        mean_text, sd_text = f"{mean:.3g}", f"{sd:.2g}"
     return mean_text if math.isnan(sd) else f"{mean_text} ± {sd_text}"
 
 

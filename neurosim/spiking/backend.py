@@ -94,3 +94,5 @@ SEED_FROM_ENVIRONMENT = """
 """
 """C++ inserted before the run: seeds the binary's generators at run time, so one compiled
 network serves every seed (Brian2 otherwise bakes the seed into the generated code)."""
+
+configure_runtime()  # any runtime-mode network in this process uses the worker's own cache
