@@ -60,3 +60,11 @@ def test_same_seed_gives_identical_results(fitted, task):
     again.fit(task, Budget(epochs=1), Recorder(None))
     np.testing.assert_array_equal(learner.responses_["test"], again.responses_["test"])
     np.testing.assert_array_equal(learner.weights_, again.weights_)
+
+
+def test_wall_time_budget_is_refused_with_a_clear_error(task):
+    from neurosim.errors import ParameterError
+
+    learner = LEARNERS.get("stdp-wta")(**PARAMS)
+    with pytest.raises(ParameterError, match="wall_time_s"):
+        learner.fit(task, Budget(wall_time_s=10.0), Recorder(None))

@@ -67,6 +67,11 @@ class STDPWTALearner(Learner):
 
     def fit(self, task: Task, budget: Budget, recorder: Recorder) -> History:
         p = self.params
+        if budget.wall_time_s is not None:
+            raise ParameterError(
+                "learner 'stdp-wta': field 'wall_time_s' is not supported: the whole schedule "
+                "runs as one compiled simulation; limit it with 'epochs' or 'samples'"
+            )
         rng = np.random.default_rng(task.seed)
         epochs = budget.resolve_epochs(self.default_epochs)
         train = task.split("train")
