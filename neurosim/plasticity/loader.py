@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from neurosim.errors import RuleError
-from neurosim.plasticity.rule import PlasticityRule
+from neurosim.plasticity.rule import KNOWN_SIGNALS, PlasticityRule
 
 try:
     import tomllib
@@ -23,7 +23,7 @@ _PARAMETER = re.compile(
     r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(\s*[A-Za-z][A-Za-z0-9]*(\s*[*/]\s*[A-Za-z][A-Za-z0-9]*)*(\*\*-?\d+)?)?\s*$"
 )
 _REQUIRED = {"name": str, "description": str, "reference": str, "kind": str, "model": str}
-_OPTIONAL = {"on_pre": str, "on_post": str, "parameters": dict}
+_OPTIONAL = {"on_pre": str, "on_post": str, "parameters": dict, "signals": list}
 
 
 def search_path(extra: list[Path] | None = None) -> list[Path]:
@@ -63,7 +63,15 @@ def load_rule(path: Path) -> PlasticityRule:
                 field=f"parameters.{name}",
             )
         parameters[name] = text
-    if not re.search(r"^\s*w\s*:", data["model"], flags=re.MULTILINE):
+    signals = data.get("signals", [])
+    for signal in signals:
+        if signal not in KNOWN_SIGNALS:
+            raise RuleError(
+                f"unknown signal {signal!r}; known: {', '.join(KNOWN_SIGNALS)}",
+                source=source,
+                field="signals",
+            )
+    if not re.search(r"^\s*(w\s*:|dw\s*/\s*dt\s*=)", data["model"], flags=re.MULTILINE):
         raise RuleError("must declare the weight variable 'w'", source=source, field="model")
     return PlasticityRule(
         name=data["name"],
@@ -74,6 +82,7 @@ def load_rule(path: Path) -> PlasticityRule:
         on_pre=data.get("on_pre", ""),
         on_post=data.get("on_post", ""),
         parameters=parameters,
+        signals=tuple(signals),
         source=source,
     )
 

@@ -7,6 +7,15 @@ import hashlib
 import json
 from typing import Literal
 
+# Signals a rule may read besides its own traces, and the Brian2 name it reads them by:
+# the circuit hosting the rule provides them.
+KNOWN_SIGNALS = {
+    "reward": "a neuromodulator / reward signal, `reward` (dimensionless, shared by the synapses)",
+    "v_post": "the postsynaptic membrane potential, `v_post` (volt)",
+    "x_pre": "presynaptic activity for rate rules, `x_pre` (dimensionless rate)",
+    "y_post": "postsynaptic activity for rate rules, `y_post` (dimensionless rate)",
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class PlasticityRule:
@@ -25,12 +34,20 @@ class PlasticityRule:
     on_pre: str = ""
     on_post: str = ""
     parameters: dict[str, str] = dataclasses.field(default_factory=dict)
+    signals: tuple[str, ...] = ()
     source: str = "<python>"
 
     def fingerprint(self) -> str:
         """A hash of everything that changes the simulation (not the description or source)."""
         payload = json.dumps(
-            [self.kind, self.model, self.on_pre, self.on_post, sorted(self.parameters.items())]
+            [
+                self.kind,
+                self.model,
+                self.on_pre,
+                self.on_post,
+                sorted(self.parameters.items()),
+                sorted(self.signals),
+            ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -36,10 +36,10 @@ from neurosim.spiking.backend import (
     SEED_FROM_ENVIRONMENT,
     build_lock,
     cache_root,
-    quantity,
     standalone_device,
 )
 from neurosim.spiking.encoding import RATE_EQUATION
+from neurosim.spiking.rules import rule_namespace
 
 EXCITATORY = """
 dv/dt = ((v_rest_e - v) + ge * (E_exc - v) + gi * (E_inh_e - v)) / tau_e : volt (unless refractory)
@@ -186,8 +186,7 @@ def _namespace(config: CircuitConfig, rule: PlasticityRule) -> dict[str, object]
         "w_exc_inh": config.w_exc_inh,
         "w_inh_exc": config.w_inh_exc,
     }
-    for name, text in rule.parameters.items():
-        namespace[name] = quantity(text, source=rule.source, field=f"parameters.{name}")
+    namespace.update(rule_namespace(rule))
     return namespace
 
 

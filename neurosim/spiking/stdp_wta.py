@@ -27,6 +27,7 @@ from neurosim.tasks.base import Task
 
 CURVE_BLOCK = 100  # training images per point of the online learning curve
 CURVE_MEMORY = 500  # images whose responses assign labels for the next block
+SUPPORTED_SIGNALS = {"v_post"}  # what the circuit can hand a rule besides its own traces
 
 
 @dataclasses.dataclass
@@ -52,9 +53,16 @@ class STDPWTAParams:
         if self.schedule_slack < 1:
             raise ParameterError(f"{owner}: field 'schedule_slack' must be >= 1")
         try:  # an unknown or malformed rule fails here, before any run starts
-            find_rule(self.rule)
+            rule = find_rule(self.rule)
         except RuleError as exc:
             raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+        unsupported = set(rule.signals) - SUPPORTED_SIGNALS
+        if rule.kind != "spike" or unsupported:
+            raise ParameterError(
+                f"{owner}: field 'rule': '{rule.name}' is a {rule.kind} rule reading "
+                f"{sorted(rule.signals) or 'no signals'}; this circuit hosts spike rules reading "
+                f"at most {sorted(SUPPORTED_SIGNALS)}"
+            )
 
 
 @LEARNERS.register("stdp-wta")
