@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from neurosim.errors import EXIT_USER_ERROR, UserError
+from neurosim.errors import EXIT_USER_ERROR, RuleError, UserError
 from neurosim.experiment.engines import EngineReport, LocalEngine
 from neurosim.experiment.spec import load_spec
 from neurosim.experiment.store import RunRecord, Store
 from neurosim.experiment.summary import summary_table
+from neurosim.plasticity import (
+    RULES,
+    PlasticityRule,
+    RuleFile,
+    discover,
+    find_rule,
+    load_rule,
+    search_path,
+)
 from neurosim.registry import LEARNERS, TASKS
 
 EXIT_RUN_FAILED = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT
 DEFAULT_RESULTS = Path("results")
+DEFAULT_RULE_CHECKS = Path("rule-checks")
+MODELS_ENV = "NEUROSIM_MODELS_PATH"  # neurosim.plasticity.discovery.ENV_VAR, without the import
 
 
 def _write_report(store: Store, experiment: str, description: str) -> None:
@@ -60,7 +72,19 @@ def _exit_status(report: EngineReport) -> int:
     return EXIT_USER_ERROR if report.failures else 0
 
 
+def _use_models(folders: list[Path]) -> None:
+    """Put --models folders first on the rule search path of this process and of every engine
+    worker: workers are spawned and inherit os.environ, so the environment carries them."""
+    for folder in folders:
+        if not folder.is_dir():
+            raise UserError(f"--models {folder}: no such folder")
+    if folders:
+        rest = [os.environ[MODELS_ENV]] if os.environ.get(MODELS_ENV) else []
+        os.environ[MODELS_ENV] = os.pathsep.join([*(str(f.resolve()) for f in folders), *rest])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _use_models(args.models)
     engine = LocalEngine(args.jobs)
     experiment = load_spec(args.spec)
     runs = experiment.runs()
@@ -126,15 +150,77 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    _use_models(args.models)
     print(f"tasks:    {', '.join(TASKS.names())}")
     print(f"learners: {', '.join(LEARNERS.names())}")
-    try:
-        from neurosim.plasticity import RULES
-    except ImportError:
-        print("rules:    (neurosim.plasticity is not available)")
-    else:
-        print(f"rules:    {', '.join(RULES.names())}")
+    print(f"rules:    {', '.join(RULES.names(args.models))}")
     return 0
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    _use_models(args.models)
+    print("search path (first match wins):")
+    for folder in search_path(args.models):
+        missing = "" if folder.path.is_dir() else "  (missing)"
+        print(f"  {folder.origin:<22} {folder.path}{missing}")
+    rows = [_rule_row(found) for found in discover(args.models)]
+    if not rows:
+        print("\nno rule files found")
+        return 0
+    header = ("name", "kind", "source", "reference", "path")
+    widths = [max(len(row[col]) for row in [header, *rows]) for col in range(4)]
+    print()
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        print("  ".join([*cells, *row[4:]]).rstrip())
+    return 0
+
+
+def _rule_row(found: RuleFile) -> tuple[str, ...]:
+    """One line of `rules list`; a broken or shadowed file says so instead of stopping the list."""
+    notes = [f"SHADOWED by {found.shadowed_by}"] if found.shadowed_by else []
+    try:
+        rule = load_rule(found.path)
+    except RuleError as exc:
+        return (found.name, "?", found.origin, "", str(found.path), f"INVALID: {exc}", *notes)
+    if rule.name != found.name:
+        notes.append(f"(its name field says '{rule.name}')")
+    reference = rule.reference if len(rule.reference) <= 48 else rule.reference[:47] + "…"
+    return (found.name, rule.kind, found.origin, reference, str(found.path), *notes)
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    _use_models(args.models)
+    rule = find_rule(args.rule, args.models)
+    from neurosim.spiking.rule_check import validate_rule  # brian2: imported only when needed
+
+    validate_rule(rule)
+    out_dir = args.out or DEFAULT_RULE_CHECKS / rule.name
+    result = _characterize(rule, out_dir)
+    if args.json:
+        print(json.dumps(result, indent=2, default=_plain))
+        return 0
+    print(f"{rule.name}: valid ({rule.source})")
+    summary = result.get("summary", sorted(result))
+    for line in [summary] if isinstance(summary, str) else summary:
+        print(f"  {line}")
+    print(f"figures: {out_dir}")
+    return 0
+
+
+def _characterize(rule: PlasticityRule, out_dir: Path) -> dict:
+    from neurosim.spiking.characterize import characterize
+
+    return characterize(rule, out_dir)
+
+
+def _plain(value: object) -> object:
+    """numpy numbers and arrays (via tolist) and paths, for the JSON of `rules check --json`."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -150,6 +236,7 @@ def _parser() -> argparse.ArgumentParser:
         "--results", type=Path, default=DEFAULT_RESULTS, help="results directory (default: results)"
     )
     run.add_argument("--jobs", type=int, default=1, help="runs executed in parallel (default: 1)")
+    _models_option(run)
     run.set_defaults(command=cmd_run)
 
     report = commands.add_parser("report", help="rebuild reports from a results directory")
@@ -159,8 +246,38 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(command=cmd_report)
 
     listing = commands.add_parser("list", help="list tasks, learners and plasticity rules")
+    _models_option(listing)
     listing.set_defaults(command=cmd_list)
+
+    rules = commands.add_parser("rules", help="list, check and characterize plasticity rules")
+    rule_commands = rules.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    rules_list = rule_commands.add_parser(
+        "list", help="every rule file on the search path, where it came from, what it shadows"
+    )
+    _models_option(rules_list)
+    rules_list.set_defaults(command=cmd_rules_list)
+    check = rule_commands.add_parser(
+        "check", help="validate a rule (names, units, signals), then characterize it"
+    )
+    check.add_argument("rule", help="a rule name on the search path, or a .toml file")
+    _models_option(check)
+    check.add_argument("--json", action="store_true", help="print the characterization as JSON")
+    check.add_argument(
+        "--out", type=Path, help="folder for the figures (default: rule-checks/<rule name>)"
+    )
+    check.set_defaults(command=cmd_rules_check)
     return parser
+
+
+def _models_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--models",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of rule files searched before the others (repeatable)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

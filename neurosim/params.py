@@ -59,6 +59,14 @@ def _check_value(value: Any, annotation: Any, field: str, owner: str) -> Any:
             raise ParameterError(f"{owner}: field '{field}' must be a list, got {value!r}")
         (item_type, *_) = get_args(annotation) or (Any,)
         return [_check_value(v, item_type, f"{field}[{i}]", owner) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ParameterError(f"{owner}: field '{field}' must be a table, got {value!r}")
+        _, item_type = get_args(annotation) or (str, Any)
+        return {
+            str(key): _check_value(item, item_type, f"{field}.{key}", owner)
+            for key, item in value.items()
+        }
     return value
 
 

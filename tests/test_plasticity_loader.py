@@ -58,6 +58,8 @@ def test_fingerprint_changes_with_parameters_only():
         (lambda t: t.replace('tau = "20 ms"', "tau = \"__import__('os')\""), "parameters.tau"),
         (lambda t: 'extra = "x"\n' + t, "extra"),
         (lambda t: t.replace('on_pre = "apre += 1"', "on_pre = [1]"), "on_pre"),
+        (lambda t: t.replace('tau = "20 ms"', '"tau pre" = "20 ms"'), "parameters.tau pre"),
+        (lambda t: t.replace('kind = "spike"', 'kind = "spike"\nsignals = [{a = 1}]'), "signals"),
     ],
 )
 def test_malformed_rule_names_the_field(tmp_path, change, field):

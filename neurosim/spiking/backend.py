@@ -7,14 +7,14 @@ and runs that share a network share one compiled binary and only pay for the sim
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import brian2
 from brian2.devices.device import reset_device
-from filelock import FileLock
 
 from neurosim.errors import RuleError
 
@@ -35,6 +35,23 @@ def configure_runtime() -> None:
     worker_cache = os.environ.get("NEUROSIM_WORKER_CACHE")
     if worker_cache:
         brian2.prefs.codegen.runtime.cython.cache_dir = str(Path(worker_cache) / "cython")
+
+
+@contextlib.contextmanager
+def codegen_target(target: str) -> Iterator[None]:
+    """Build runtime networks with `target` inside the block, and restore the default after.
+
+    Tiny networks (a few dozen neurons, as in rule characterization) spend their time in
+    Brian2's per-step Python overhead, not in the generated code: there "numpy" runs as fast as
+    "cython" and compiles nothing, so a fresh machine does not pay Cython's build of every code
+    object first.
+    """
+    previous = brian2.prefs.codegen.target
+    brian2.prefs.codegen.target = target
+    try:
+        yield
+    finally:
+        brian2.prefs.codegen.target = previous
 
 
 def quantity(text: str, *, source: str = "<rule>", field: str = "parameters") -> brian2.Quantity:
@@ -78,10 +95,20 @@ def standalone_device(directory: Path) -> Iterator[object]:
         reset_device("runtime")
 
 
-def build_lock(directory: Path) -> FileLock:
-    """Serialise builds of one cached network across engine workers."""
+@contextlib.contextmanager
+def build_then_share(directory: Path) -> Iterator[Callable[[], None]]:
+    """Hold a cached network's lock exclusively while (re)building it, then shared while its
+    binary runs: seeds of one network run in parallel, and no build rewrites files under them.
+
+    Yields `share()`, to call once the build is done.
+    """
     directory.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(directory) + ".lock")
+    with open(str(directory) + ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield lambda: fcntl.flock(handle, fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 SEED_FROM_ENVIRONMENT = """

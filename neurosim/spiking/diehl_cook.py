@@ -23,6 +23,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -31,15 +32,16 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, mV
 
+from neurosim.errors import RuleError
 from neurosim.plasticity import PlasticityRule
 from neurosim.spiking.backend import (
     SEED_FROM_ENVIRONMENT,
-    build_lock,
+    build_then_share,
     cache_root,
     standalone_device,
 )
 from neurosim.spiking.encoding import RATE_EQUATION
-from neurosim.spiking.rules import rule_namespace
+from neurosim.spiking.rules import rule_namespace, synapse_model
 
 EXCITATORY = """
 dv/dt = ((v_rest_e - v) + ge * (E_exc - v) + gi * (E_inh_e - v)) / tau_e : volt (unless refractory)
@@ -135,6 +137,8 @@ class CircuitConfig:
     w_exc_inh: float = 10.4
     w_inh_exc: float = 17.0
     normalise_every_ms: float = 25.0
+    rate_trace_ms: float = 20.0
+    rate_rule_dt_ms: float = 5.0
 
     def key(self, rule: PlasticityRule) -> str:
         payload = json.dumps([dataclasses.asdict(self), rule.fingerprint(), b2.__version__])
@@ -158,8 +162,8 @@ class SimulationResult:
     compile_time_s: float
 
 
-def _namespace(config: CircuitConfig, rule: PlasticityRule) -> dict[str, object]:
-    namespace: dict[str, object] = {
+def _constants(config: CircuitConfig) -> dict[str, object]:
+    return {
         "v_rest_e": -65 * mV,
         "v_reset_e": -65 * mV,
         "v_thresh_e": -52 * mV,
@@ -185,9 +189,58 @@ def _namespace(config: CircuitConfig, rule: PlasticityRule) -> dict[str, object]
         "weight_norm": config.weight_norm,
         "w_exc_inh": config.w_exc_inh,
         "w_inh_exc": config.w_inh_exc,
+        "tau_rate": config.rate_trace_ms * ms,
+        "rate_rule_dt": config.rate_rule_dt_ms * ms,
     }
-    namespace.update(rule_namespace(rule))
-    return namespace
+
+
+# Names the circuit itself uses in the synapses' code: a rule must not reuse them.
+_HOST_NAMES = {"w_before", "w_step", "plastic_post", "resting_post", "wsum_post"}
+
+
+def check_rule_fits(rule: PlasticityRule) -> None:
+    """A rule hosted here must not redefine the circuit's constants or variables."""
+    names = set(rule.parameters)
+    text = " ".join((rule.model, rule.on_pre, rule.on_post))
+    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    constants = set(_constants(CircuitConfig(n_inputs=1, n_neurons=1, n_rows=1, duration_s=1)))
+    for name in sorted(names & constants):
+        raise RuleError(
+            f"the parameter '{name}' would replace the Diehl & Cook circuit's own constant",
+            source=rule.source,
+            field=f"parameters.{name}",
+        )
+    for name in sorted(used & _HOST_NAMES):
+        raise RuleError(f"'{name}' is reserved by the circuit hosting the rule", source=rule.source)
+
+
+def _namespace(config: CircuitConfig, rule: PlasticityRule) -> dict[str, object]:
+    return {**_constants(config), **rule_namespace(rule)}
+
+
+# Rate rules read presynaptic and postsynaptic activity as spike traces (x, y): exponentially
+# filtered spike trains whose mean is rate * rate_trace_ms.
+RATE_TRACE = "\nd{var}/dt = -{var} / tau_rate : 1"
+_WEIGHT_ODE = re.compile(r"^(\s*dw\s*/\s*dt\s*=\s*)(.+?)(\s*:[^:]*)$", flags=re.MULTILINE)
+
+
+def _rate_rule_step(model: str) -> tuple[str, str]:
+    """Split a rate rule into its synapse model (w becomes a plain variable) and one explicit
+    Euler step of its weight ODE, gated by the controller and tracked in wsum.
+
+    Why not leave the ODE to Brian2: a summed variable keeping wsum would cost a pass over all
+    synapses at every 0.5 ms step (4x the whole simulation), and Brian2's exact solution of
+    Oja's rule divides by the activity, NaN for a silent neuron.
+    """
+    match = _WEIGHT_ODE.search(model)
+    if match is None:
+        raise ValueError("a rate rule needs a 'dw/dt = ...' equation")
+    rest = _WEIGHT_ODE.sub("w : 1", model.strip(), count=1)
+    step = (
+        f"w_step = plastic_post * ({match.group(2)}) * rate_rule_dt\n"
+        "w += w_step\nwsum_post += w_step"
+    )
+    return rest, step
 
 
 def _gated(statements: str) -> str:
@@ -214,11 +267,12 @@ class DiehlCookCircuit:
         config = self.config
         if images.shape != (config.n_rows, config.n_inputs):
             raise ValueError(f"images must have shape {(config.n_rows, config.n_inputs)}")
-        with build_lock(self.directory), standalone_device(self.directory) as device:
+        with build_then_share(self.directory) as share, standalone_device(self.directory) as device:
             objects = self._build(device)
             start = time.perf_counter()
             device.build(directory=str(self.directory), compile=True, run=False, clean=False)
             compile_time = time.perf_counter() - start
+            share()
             results = f"results-{uuid.uuid4().hex[:12]}"
             os.environ["NEUROSIM_BRIAN_SEED"] = str(int(seed) % (2**32))
             syn, exc, ctrl = objects["syn"], objects["exc"], objects["ctrl"]
@@ -258,10 +312,12 @@ class DiehlCookCircuit:
         )
         ctrl.intensity = config.start_intensity
         ctrl.run_regularly(CONTROLLER_STEP, when="end", order=0, name="ctrl_step")
+        rate_rule = rule.kind == "rate"
         inputs = b2.NeuronGroup(
             config.n_inputs,
-            INPUT,
+            INPUT + (RATE_TRACE.format(var="x") if rate_rule else ""),
             threshold="rand() < rate * dt",
+            reset="x += 1" if rate_rule else None,
             name="inputs",
             namespace=namespace,
         )
@@ -272,9 +328,10 @@ class DiehlCookCircuit:
 
         exc = b2.NeuronGroup(
             config.n_neurons,
-            EXCITATORY,
+            EXCITATORY + (RATE_TRACE.format(var="y") if rate_rule else ""),
             threshold="v > theta - theta_offset + v_thresh_e",
-            reset="v = v_reset_e\ntheta += theta_plus * plastic",
+            reset="v = v_reset_e\ntheta += theta_plus * plastic"
+            + ("\ny += 1" if rate_rule else ""),
             refractory=5 * ms,
             method="euler",
             name="exc",
@@ -303,17 +360,27 @@ class DiehlCookCircuit:
         )
         inh.v = -100 * mV
 
+        if rate_rule:
+            model, rate_step = _rate_rule_step(synapse_model(rule))
+            on_pre = on_post = ""
+        else:
+            model, on_pre, on_post = synapse_model(rule), _gated(rule.on_pre), _gated(rule.on_post)
         syn = b2.Synapses(
             inputs,
             exc,
-            rule.model,
-            on_pre="ge_post += input_gain * w\n" + _gated(rule.on_pre),
-            on_post=_gated(rule.on_post),
+            model,
+            on_pre="ge_post += input_gain * w\n" + on_pre,
+            on_post=on_post or None,
+            # the rule's other clock-driven variables (BCM's threshold) on the rule's clock
+            method="euler" if rate_rule else None,
+            dt=config.rate_rule_dt_ms * ms if rate_rule else None,
             name="syn",
             namespace=namespace,
         )
         pre, post = np.meshgrid(np.arange(config.n_inputs), np.arange(config.n_neurons))
         syn.connect(i=pre.ravel(), j=post.ravel())  # row-major (post, pre): reshape to (N, inputs)
+        if rate_rule:
+            syn.run_regularly(rate_step, dt=config.rate_rule_dt_ms * ms, name="syn_rate_rule")
         every = config.normalise_every_ms * ms
         syn.run_regularly(NORMALISE_WEIGHTS, dt=every, when="end", order=2, name="syn_normalise")
         exc.run_regularly(RESET_WSUM, dt=every, when="end", order=3, name="exc_wsum")

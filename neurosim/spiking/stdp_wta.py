@@ -22,18 +22,27 @@ from neurosim.spiking.decoding import (
     fit_linear_probe,
     vote,
 )
-from neurosim.spiking.diehl_cook import CircuitConfig, DiehlCookCircuit, SimulationResult
+from neurosim.spiking.diehl_cook import (
+    CircuitConfig,
+    DiehlCookCircuit,
+    SimulationResult,
+    check_rule_fits,
+)
+from neurosim.spiking.rule_check import validate_rule
 from neurosim.tasks.base import Task
 
 CURVE_BLOCK = 100  # training images per point of the online learning curve
 CURVE_MEMORY = 500  # images whose responses assign labels for the next block
-SUPPORTED_SIGNALS = {"v_post"}  # what the circuit can hand a rule besides its own traces
+# What the circuit hands a rule besides its own traces; rate rules read spike traces as rates.
+SUPPORTED_SIGNALS = {"spike": {"v_post"}, "rate": {"x_pre", "y_post"}}
 
 
 @dataclasses.dataclass
 class STDPWTAParams:
     n_neurons: int = 100
     rule: str = "stdp-triplet"
+    # override rule parameters, e.g. {nu_post = "0.02"}: rules are swept like any parameter
+    rule_parameters: dict[str, str] = dataclasses.field(default_factory=dict)
     theta_plus_mv: float | None = None  # None: 0.1 mV / epochs (theta only grows)
     input_gain: float = 2.0
     max_rate_hz: float = 100.0
@@ -56,12 +65,24 @@ class STDPWTAParams:
             rule = find_rule(self.rule)
         except RuleError as exc:
             raise ParameterError(f"{owner}: field 'rule': {exc}") from None
-        unsupported = set(rule.signals) - SUPPORTED_SIGNALS
-        if rule.kind != "spike" or unsupported:
+        unknown = set(self.rule_parameters) - set(rule.parameters)
+        if unknown:
             raise ParameterError(
-                f"{owner}: field 'rule': '{rule.name}' is a {rule.kind} rule reading "
-                f"{sorted(rule.signals) or 'no signals'}; this circuit hosts spike rules reading "
-                f"at most {sorted(SUPPORTED_SIGNALS)}"
+                f"{owner}: field 'rule_parameters': rule '{rule.name}' has no parameter "
+                f"{', '.join(sorted(unknown))}; its parameters: {', '.join(rule.parameters)}"
+            )
+        rule = rule.with_parameters(**self.rule_parameters)
+        try:
+            validate_rule(rule)  # names, units and overrides, checked by Brian2 itself
+            check_rule_fits(rule)
+        except RuleError as exc:
+            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+        unsupported = set(rule.signals) - SUPPORTED_SIGNALS[rule.kind]
+        if unsupported:
+            raise ParameterError(
+                f"{owner}: field 'rule': '{rule.name}' reads {sorted(unsupported)}, which this "
+                f"circuit does not provide to {rule.kind} rules (it provides "
+                f"{sorted(SUPPORTED_SIGNALS[rule.kind])})"
             )
 
 
@@ -137,7 +158,7 @@ class STDPWTALearner(Learner):
     ) -> SimulationResult:
         """Run the compiled circuit; grow the schedule if re-presentations overran it."""
         p = self.params
-        rule = find_rule(p.rule)
+        rule = find_rule(p.rule).with_parameters(**p.rule_parameters)
         theta_plus = p.theta_plus_mv if p.theta_plus_mv is not None else 0.1 / epochs
         slack = p.schedule_slack
         for _ in range(4):
