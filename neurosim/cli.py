@@ -291,6 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"neurosim: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ class MLPParams:
     weight_decay: float = 0.0  # L2: lambda * w added to the gradient
     dropout: float = 0.0  # after every hidden layer
     batch_size: int = 32
-    patience: int | None = 20  # epochs below the best val accuracy before stopping; None: never
+    # epochs below the best val accuracy before stopping; 0 or None (Python only): never
+    patience: int | None = 20
     device: str = "auto"
 
     def validate(self, owner: str) -> None:
@@ -65,7 +66,7 @@ class MLPParams:
             ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
             ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
             ("batch_size", self.batch_size >= 1, "must be >= 1"),
-            ("patience", self.patience is None or self.patience >= 1, "must be >= 1"),
+            ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
             ("device", _is_device_name(self.device), "must be 'auto' or a torch device"),
         ]
         for field, ok, must in checks:
@@ -155,7 +156,7 @@ class MLPLearner(Learner):
             if (
                 clock.expired()
                 or (budget.samples is not None and seen >= budget.samples)
-                or (p.patience is not None and epoch - self.best_epoch_ >= p.patience)
+                or (p.patience and epoch - self.best_epoch_ >= p.patience)
             ):
                 break
         if best_state is not None:
