@@ -68,3 +68,18 @@ def test_wall_time_budget_is_refused_with_a_clear_error(task):
     learner = LEARNERS.get("stdp-wta")(**PARAMS)
     with pytest.raises(ParameterError, match="wall_time_s"):
         learner.fit(task, Budget(wall_time_s=10.0), Recorder(None))
+
+
+def test_silent_network_finishes_its_schedule_in_several_rounds():
+    """With a weak input every image is re-presented up to the highest intensity, overrunning
+    the compiled schedule: the same binary continues from where it stopped until all rows
+    were shown, instead of failing or compiling a longer schedule."""
+    task = make_task("digits", 0, subset=120)
+    learner = LEARNERS.get("stdp-wta")(n_neurons=10, input_gain=0.3)
+    learner.fit(task, Budget(epochs=1), Recorder(None))
+    n_rows = 2 * len(task.split("train")) + len(task.split("val")) + len(task.split("test"))
+    assert learner.stats_["binary_rounds"] > 1
+    assert learner.stats_["images_presented"] == n_rows
+    assert learner.stats_["presentations"] > 2 * n_rows  # most images needed re-presentation
+    for split in ("train", "val", "test"):
+        assert len(learner.responses_[split]) == len(task.split(split))

@@ -32,7 +32,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, mV
 
-from neurosim.errors import RuleError
+from neurosim.errors import RuleError, UserError
 from neurosim.plasticity import PlasticityRule
 from neurosim.spiking.backend import (
     SEED_FROM_ENVIRONMENT,
@@ -109,6 +109,8 @@ plastic = int(row < n_plastic) * active
 resting = 1 - presenting
 """
 
+INITIAL_THETA_MV = 20.0  # Diehl & Cook start theta at the threshold offset
+
 # Per-neuron L1 normalisation of incoming weights, applied while resting between training
 # images. It is idempotent (wsum equals the target afterwards), so running it several times in
 # one rest is harmless and it needs no edge detection.
@@ -160,6 +162,24 @@ class SimulationResult:
     theta_mv: np.ndarray
     wall_time_s: float
     compile_time_s: float
+    rounds: int = 1  # runs of the binary it took (more when re-presentations overran one)
+
+    def then(self, later: SimulationResult, offset_s: float, row_offset: int) -> SimulationResult:
+        """This result followed by one that started `offset_s` later at row `row_offset`."""
+        return SimulationResult(
+            exc_times=np.concatenate([self.exc_times, later.exc_times + offset_s]),
+            exc_units=np.concatenate([self.exc_units, later.exc_units]),
+            inh_times=np.concatenate([self.inh_times, later.inh_times + offset_s]),
+            inh_units=np.concatenate([self.inh_units, later.inh_units]),
+            accepted_times=np.concatenate([self.accepted_times, later.accepted_times + offset_s]),
+            accepted_rows=np.concatenate([self.accepted_rows, later.accepted_rows + row_offset]),
+            accepted_intensity=np.concatenate([self.accepted_intensity, later.accepted_intensity]),
+            weights=later.weights,
+            theta_mv=later.theta_mv,
+            wall_time_s=self.wall_time_s + later.wall_time_s,
+            compile_time_s=self.compile_time_s + later.compile_time_s,
+            rounds=self.rounds + later.rounds,
+        )
 
 
 def _constants(config: CircuitConfig) -> dict[str, object]:
@@ -260,10 +280,15 @@ class DiehlCookCircuit:
         self.rule = rule
         self.directory = cache_root() / "standalone" / f"diehl-cook-{config.key(rule)}"
 
-    def run(
+    def present(
         self, images: np.ndarray, initial_weights: np.ndarray, n_plastic: int, seed: int
     ) -> SimulationResult:
-        """Present `images` rows in order; the first `n_plastic` rows with plasticity on."""
+        """Present every row of `images` in order, the first `n_plastic` with plasticity on.
+
+        The compiled schedule has a fixed duration; when re-presentations of silent images
+        overrun it, the same binary continues from the rows left, with the learned weights and
+        thresholds, instead of compiling a longer schedule.
+        """
         config = self.config
         if images.shape != (config.n_rows, config.n_inputs):
             raise ValueError(f"images must have shape {(config.n_rows, config.n_inputs)}")
@@ -271,31 +296,54 @@ class DiehlCookCircuit:
             objects = self._build(device)
             start = time.perf_counter()
             device.build(directory=str(self.directory), compile=True, run=False, clean=False)
-            compile_time = time.perf_counter() - start
+            build_time = time.perf_counter() - start
             share()
-            results = f"results-{uuid.uuid4().hex[:12]}"
-            os.environ["NEUROSIM_BRIAN_SEED"] = str(int(seed) % (2**32))
-            syn, exc, ctrl = objects["syn"], objects["exc"], objects["ctrl"]
-            run_args = {
-                objects["images"]: images.astype(np.float64),
-                syn.w: initial_weights.ravel().astype(np.float64),
-                exc.wsum: initial_weights.sum(axis=1).astype(np.float64),
-                ctrl.n_plastic: float(n_plastic),
-                ctrl.n_rows: float(config.n_rows),
-            }
-            start = time.perf_counter()
-            device.run(
-                directory=str(self.directory),
-                results_directory=results,
-                with_output=False,
-                run_args=run_args,
-            )
-            wall = time.perf_counter() - start
-            try:
-                result = self._collect(objects, wall, compile_time)
-            finally:
-                shutil.rmtree(self.directory / results, ignore_errors=True)
+            weights, theta = initial_weights, np.full(len(initial_weights), INITIAL_THETA_MV)
+            result: SimulationResult | None = None
+            done = 0
+            while done < config.n_rows:
+                rows = np.zeros_like(images)
+                rows[: config.n_rows - done] = images[done:]
+                run_args = {
+                    objects["images"]: rows,
+                    objects["syn"].w: weights.ravel().astype(np.float64),
+                    objects["exc"].wsum: weights.sum(axis=1).astype(np.float64),
+                    objects["exc"].theta: np.asarray(theta, dtype=np.float64) * mV,
+                    objects["ctrl"].n_plastic: float(max(0, n_plastic - done)),
+                    objects["ctrl"].n_rows: float(config.n_rows - done),
+                }
+                part = self._run_binary(device, objects, run_args, seed)
+                if len(part.accepted_rows) == 0:
+                    raise UserError(
+                        "learner 'stdp-wta': the network stays silent even at the highest input "
+                        "rate, so no image can be presented; raise 'input_gain' or 'max_rate_hz'"
+                    )
+                offset = (result.rounds if result else 0) * config.duration_s
+                result = part if result is None else result.then(part, offset, done)
+                done += len(part.accepted_rows)
+                weights, theta = part.weights, part.theta_mv
+                seed += 1  # a fresh random stream for the continuation
+        result.compile_time_s = build_time
         return result
+
+    def _run_binary(
+        self, device: object, objects: dict, run_args: dict, seed: int
+    ) -> SimulationResult:
+        """One run of the compiled binary with these initial values, in its own results folder."""
+        results = f"results-{uuid.uuid4().hex[:12]}"
+        os.environ["NEUROSIM_BRIAN_SEED"] = str(int(seed) % (2**32))
+        start = time.perf_counter()
+        device.run(
+            directory=str(self.directory),
+            results_directory=results,
+            with_output=False,
+            run_args=run_args,
+        )
+        wall = time.perf_counter() - start
+        try:
+            return self._collect(objects, wall, 0.0)
+        finally:
+            shutil.rmtree(self.directory / results, ignore_errors=True)
 
     def _build(self, device: object) -> dict[str, object]:
         # Objects of an earlier build in this process must be gone, or Brian2 suffixes the new
@@ -347,7 +395,7 @@ class DiehlCookCircuit:
             name="exc_gates",
         )
         exc.v = -105 * mV
-        exc.theta = 20 * mV
+        exc.theta = INITIAL_THETA_MV * mV
         inh = b2.NeuronGroup(
             config.n_neurons,
             INHIBITORY,

@@ -138,6 +138,7 @@ class STDPWTALearner(Learner):
             "images_presented": int(len(images)),
             "presentations": int(len(images) + np.sum(result.accepted_intensity - 2)),
             "simulated_s": float(result.accepted_times[-1]),
+            "binary_rounds": result.rounds,
             "binary_wall_s": result.wall_time_s,
             "build_s": result.compile_time_s,
             "ms_per_image": 1000 * result.wall_time_s / len(images),
@@ -156,34 +157,25 @@ class STDPWTALearner(Learner):
         epochs: int,
         seed: int,
     ) -> SimulationResult:
-        """Run the compiled circuit; grow the schedule if re-presentations overran it."""
+        """Run the compiled circuit over the whole schedule (in several rounds if silent images
+        needed many re-presentations)."""
         p = self.params
         rule = find_rule(p.rule).with_parameters(**p.rule_parameters)
-        theta_plus = p.theta_plus_mv if p.theta_plus_mv is not None else 0.1 / epochs
-        slack = p.schedule_slack
-        for _ in range(4):
-            period_s = (p.presentation_ms + p.rest_ms) / 1000
-            config = CircuitConfig(
-                n_inputs=task.n_features,
-                n_neurons=p.n_neurons,
-                n_rows=len(images),
-                duration_s=round(len(images) * period_s * slack + 1.0, 3),
-                presentation_ms=p.presentation_ms,
-                rest_ms=p.rest_ms,
-                max_rate_hz=p.max_rate_hz,
-                min_spikes=p.min_spikes,
-                input_gain=p.input_gain,
-                theta_plus_mv=theta_plus,
-                weight_norm=p.weight_norm,
-            )
-            result = DiehlCookCircuit(config, rule).run(images, weights, n_plastic, seed)
-            if len(result.accepted_rows) == len(images):
-                return result
-            slack *= 1.5
-        raise UserError(
-            f"learner 'stdp-wta': only {len(result.accepted_rows)} of {len(images)} images were "
-            "presented; raise 'schedule_slack' or 'max_rate_hz'"
+        period_s = (p.presentation_ms + p.rest_ms) / 1000
+        config = CircuitConfig(
+            n_inputs=task.n_features,
+            n_neurons=p.n_neurons,
+            n_rows=len(images),
+            duration_s=round(len(images) * period_s * p.schedule_slack + 1.0, 3),
+            presentation_ms=p.presentation_ms,
+            rest_ms=p.rest_ms,
+            max_rate_hz=p.max_rate_hz,
+            min_spikes=p.min_spikes,
+            input_gain=p.input_gain,
+            theta_plus_mv=p.theta_plus_mv if p.theta_plus_mv is not None else 0.1 / epochs,
+            weight_norm=p.weight_norm,
         )
+        return DiehlCookCircuit(config, rule).present(images, weights, n_plastic, seed)
 
     def _learning_curve(self, train_labels: np.ndarray, task: Task) -> History:
         """Online accuracy while learning: each block is labelled by the neurons' assignments
