@@ -179,7 +179,7 @@ def test_wall_time_budget_stops_after_one_batch(task: Task) -> None:
         ({"weight_decay": -1e-4}, "weight_decay"),
         ({"dropout": 1.0}, "dropout"),
         ({"batch_size": 0}, "batch_size"),
-        ({"patience": 0}, "patience"),
+        ({"patience": -1}, "patience"),
         ({"device": "gpu7"}, "device"),
     ],
 )

@@ -7,13 +7,25 @@ backend, so plots work in worker processes, on headless machines and in tests.
 from neurosim.plotting.comparison import plot_metric_comparison
 from neurosim.plotting.confusion import plot_confusion_matrices
 from neurosim.plotting.curves import plot_learning_curves
+from neurosim.plotting.plasticity import (
+    plot_convergence,
+    plot_distal_reward,
+    plot_frequency_dependence,
+    plot_selectivity,
+    plot_stdp_window,
+)
 from neurosim.plotting.raster import plot_raster
 from neurosim.plotting.weights import plot_receptive_fields
 
 __all__ = [
     "plot_confusion_matrices",
+    "plot_convergence",
+    "plot_distal_reward",
+    "plot_frequency_dependence",
     "plot_learning_curves",
     "plot_metric_comparison",
     "plot_raster",
     "plot_receptive_fields",
+    "plot_selectivity",
+    "plot_stdp_window",
 ]

@@ -1,0 +1,1 @@
+"""Canonical experiments a plasticity rule is characterized by, one module per family."""
