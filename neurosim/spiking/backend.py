@@ -10,7 +10,9 @@ import contextlib
 import fcntl
 import os
 import re
-from collections.abc import Callable, Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import brian2
@@ -96,19 +98,37 @@ def standalone_device(directory: Path) -> Iterator[object]:
 
 
 @contextlib.contextmanager
-def build_then_share(directory: Path) -> Iterator[Callable[[], None]]:
-    """Hold a cached network's lock exclusively while (re)building it, then shared while its
-    binary runs: seeds of one network run in parallel, and no build rewrites files under them.
-
-    Yields `share()`, to call once the build is done.
-    """
+def build_lock(directory: Path) -> Iterator[None]:
+    """Serialise (re)builds of one cached network across engine workers."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     with open(str(directory) + ".lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield lambda: fcntl.flock(handle, fcntl.LOCK_SH)
+            yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def private_copy(build: Path, device: object) -> Iterator[Path]:
+    """A private copy of a built binary to run in, so that runs sharing one cached network
+    simulate in parallel while another worker rebuilds it (Brian2 rewrites its static arrays
+    on every build), and per-run inputs do not pile up in the cache.
+
+    Call with the build lock held; the copy outlives it.
+    """
+    copy = Path(tempfile.mkdtemp(prefix=f"{build.name}-run-", dir=build.parent))
+    try:
+        shutil.copy2(build / "main", copy / "main")
+        shutil.copytree(
+            build / "static_arrays",
+            copy / "static_arrays",
+            ignore=shutil.ignore_patterns("init_*"),  # other runs' run_args
+        )
+        device.project_dir = str(copy)  # where Brian2 writes this run's run_args arrays
+        yield copy
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 SEED_FROM_ENVIRONMENT = """

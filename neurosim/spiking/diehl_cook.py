@@ -18,6 +18,7 @@ serves every seed of a task.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
@@ -27,6 +28,7 @@ import re
 import shutil
 import time
 import uuid
+from pathlib import Path
 
 import brian2 as b2
 import numpy as np
@@ -36,8 +38,9 @@ from neurosim.errors import RuleError, UserError
 from neurosim.plasticity import PlasticityRule
 from neurosim.spiking.backend import (
     SEED_FROM_ENVIRONMENT,
-    build_then_share,
+    build_lock,
     cache_root,
+    private_copy,
     standalone_device,
 )
 from neurosim.spiking.encoding import RATE_EQUATION
@@ -292,12 +295,13 @@ class DiehlCookCircuit:
         config = self.config
         if images.shape != (config.n_rows, config.n_inputs):
             raise ValueError(f"images must have shape {(config.n_rows, config.n_inputs)}")
-        with build_then_share(self.directory) as share, standalone_device(self.directory) as device:
-            objects = self._build(device)
-            start = time.perf_counter()
-            device.build(directory=str(self.directory), compile=True, run=False, clean=False)
-            build_time = time.perf_counter() - start
-            share()
+        with standalone_device(self.directory) as device, contextlib.ExitStack() as stack:
+            with build_lock(self.directory):
+                objects = self._build(device)
+                start = time.perf_counter()
+                device.build(directory=str(self.directory), compile=True, run=False, clean=False)
+                build_time = time.perf_counter() - start
+                run_dir = stack.enter_context(private_copy(self.directory, device))
             weights, theta = initial_weights, np.full(len(initial_weights), INITIAL_THETA_MV)
             result: SimulationResult | None = None
             done = 0
@@ -312,7 +316,7 @@ class DiehlCookCircuit:
                     objects["ctrl"].n_plastic: float(max(0, n_plastic - done)),
                     objects["ctrl"].n_rows: float(config.n_rows - done),
                 }
-                part = self._run_binary(device, objects, run_args, seed)
+                part = self._run_binary(device, objects, run_args, seed, run_dir)
                 if len(part.accepted_rows) == 0:
                     raise UserError(
                         "learner 'stdp-wta': the network stays silent even at the highest input "
@@ -327,14 +331,14 @@ class DiehlCookCircuit:
         return result
 
     def _run_binary(
-        self, device: object, objects: dict, run_args: dict, seed: int
+        self, device: object, objects: dict, run_args: dict, seed: int, run_dir: Path
     ) -> SimulationResult:
         """One run of the compiled binary with these initial values, in its own results folder."""
         results = f"results-{uuid.uuid4().hex[:12]}"
         os.environ["NEUROSIM_BRIAN_SEED"] = str(int(seed) % (2**32))
         start = time.perf_counter()
         device.run(
-            directory=str(self.directory),
+            directory=str(run_dir),
             results_directory=results,
             with_output=False,
             run_args=run_args,
@@ -343,7 +347,7 @@ class DiehlCookCircuit:
         try:
             return self._collect(objects, wall, 0.0)
         finally:
-            shutil.rmtree(self.directory / results, ignore_errors=True)
+            shutil.rmtree(run_dir / results, ignore_errors=True)
 
     def _build(self, device: object) -> dict[str, object]:
         # Objects of an earlier build in this process must be gone, or Brian2 suffixes the new
