@@ -191,3 +191,27 @@ def test_builtin_rules_ship_inside_the_package():
     assert config["options"]["package_dir"].split() == ["neurosim.models", "=", "models"]
     assert config["options.package_data"]["neurosim.models.plasticity"] == "*.toml"
     assert BUILTIN_DIR == ROOT / "models" / "plasticity"  # a source checkout reads the source
+
+
+def test_editing_a_rule_file_in_place_changes_the_run_ids(tmp_path, monkeypatch):
+    """Stored results must not be reused after the rule they were learned with changed."""
+    import shutil
+
+    from neurosim.experiment.spec import load_spec
+    from neurosim.plasticity import find_rule
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    rule_file = folder / "mine.toml"
+    shutil.copy(find_rule("stdp-triplet").source, rule_file)
+    monkeypatch.setenv("NEUROSIM_MODELS_PATH", str(folder))
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'name = "x"\nseeds = [0]\ntasks = ["digits"]\n[[learner]]\nname = "stdp-wta"\n'
+        'rule = "mine"\n'
+    )
+    before = load_spec(spec).runs()[0].run_id
+    rule_file.write_text(rule_file.read_text().replace('nu_post = "0.05"', 'nu_post = "0.02"'))
+    after = load_spec(spec).runs()[0].run_id
+    assert before != after
+    assert load_spec(spec).runs()[0].run_id == after  # and stable while the file is unchanged

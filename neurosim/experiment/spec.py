@@ -9,7 +9,8 @@ product of its own grid lists (grids of different learners are not crossed with 
 
 Run ids: the first 16 hex digits of the SHA-256 of the canonical JSON (sorted keys, no spaces) of
 what determines a run's result: task, task_params and params (both resolved, defaults included),
-learner, budget (epochs resolved to the learner's default) and seed. Experiment name, label and
+learner, budget (epochs resolved to the learner's default), seed, and `content` when the Params
+name a file (the plasticity rule's fingerprint; absent otherwise). Experiment name, label and
 grid point only say how a run is shown, so they are not hashed: identical configs, in two
 experiments or under a renamed label, share one stored result. Changing a default in a Params
 dataclass changes the ids of the runs relying on it, so they are rerun. Package versions are saved
@@ -65,6 +66,8 @@ class Run:
     budget: dict[str, Any]
     seed: int
     grid: dict[str, Any] = dataclasses.field(default_factory=dict)  # this run's grid point
+    # a hash of files the params name (a plasticity rule): editing such a file gives new run ids
+    content: str | None = None
 
     IDENTITY: ClassVar[tuple[str, ...]] = (
         "task",
@@ -77,7 +80,10 @@ class Run:
 
     def identity(self) -> dict[str, Any]:
         """The fields that determine the result, and so the run id."""
-        return {key: getattr(self, key) for key in self.IDENTITY}
+        identity = {key: getattr(self, key) for key in self.IDENTITY}
+        if self.content is not None:  # absent otherwise: ids of other runs stay as they were
+            identity["content"] = self.content
+        return identity
 
     def config(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -108,6 +114,7 @@ class Variant:
     params: dict[str, Any]  # the full resolved Params dataclass as a dict
     budget: dict[str, Any]
     grid: dict[str, Any]
+    content: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +139,7 @@ class Experiment:
                 budget=variant.budget,
                 seed=seed,
                 grid=variant.grid,
+                content=variant.content,
             )
             for task in self.tasks
             for variant in self.variants
@@ -419,11 +427,14 @@ class _SpecParser:
                 **table.params,
                 **{k: v for k, v in grid.items() if k not in Budget.BUDGET_FIELDS},
             }
+            resolved = self.params(table.cls, params, owner)
+            fingerprint = getattr(resolved, "content_fingerprint", None)
             variants.append(
                 Variant(
                     label=table.label,
                     learner=table.name,
-                    params=dataclasses.asdict(self.params(table.cls, params, owner)),
+                    params=dataclasses.asdict(resolved),
+                    content=fingerprint() if fingerprint else None,
                     budget={
                         "epochs": budget.resolve_epochs(table.cls.default_epochs),
                         "samples": budget.samples,

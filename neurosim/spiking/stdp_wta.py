@@ -55,6 +55,10 @@ class STDPWTAParams:
     schedule_slack: float = 1.2
     raster_digits: int = 5
 
+    def content_fingerprint(self) -> str:
+        """What the rule file says, so that editing it in place gives new run ids."""
+        return find_rule(self.rule).with_parameters(**self.rule_parameters).fingerprint()
+
     def validate(self, owner: str) -> None:
         for name in ("n_neurons", "input_gain", "max_rate_hz", "presentation_ms", "weight_norm"):
             if getattr(self, name) <= 0:
