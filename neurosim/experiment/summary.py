@@ -6,12 +6,12 @@ Kept apart from the CLI so the report writer can put the same numbers on its pag
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
+from neurosim.analysis.classification import mean_sd
 from neurosim.experiment.spec import canonical_json, grid_text
 
 SPLIT = "test"
@@ -27,18 +27,13 @@ class _Record(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class SummaryRow:
-    """Mean and sample sd over seeds (sd is nan for a single seed)."""
+    """Mean and sample sd over seeds (sd is 0 and not shown for a single seed)."""
 
     task: str
     name: str  # label, plus the grid point when the label is swept, e.g. "mlp-adam [lr=0.003]"
     n_seeds: int
     metrics: dict[str, tuple[float, float]]  # test metric -> (mean, sd)
     fit_s: float
-
-
-def _mean_sd(values: list[float]) -> tuple[float, float]:
-    mean = float(np.mean(values))
-    return mean, float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
 def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
@@ -60,20 +55,20 @@ def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
                 task=task,
                 name=f"{label} [{grid_text(grid)}]" if grid else label,
                 n_seeds=len(group),
-                metrics={name: _mean_sd(v) for name, v in sorted(values.items())},
+                metrics={name: mean_sd(v) for name, v in sorted(values.items())},
                 fit_s=float(np.mean([r.timings["fit_s"] for r in group])),
             )
         )
     return rows
 
 
-def format_metric(name: str, mean: float, sd: float) -> str:
+def format_metric(name: str, mean: float, sd: float, n_seeds: int) -> str:
     """Accuracies (fractions) in %, other metrics as they are; "± sd" only with several seeds."""
     if name.endswith("accuracy"):
         mean_text, sd_text = f"{100 * mean:.1f}", f"{100 * sd:.1f}"
     else:
         mean_text, sd_text = f"{mean:.3g}", f"{sd:.2g}"
-    return mean_text if math.isnan(sd) else f"{mean_text} ± {sd_text}"
+    return mean_text if n_seeds < 2 else f"{mean_text} ± {sd_text}"
 
 
 def summary_table(records: Sequence[_Record]) -> str:
@@ -90,7 +85,7 @@ def summary_table(records: Sequence[_Record]) -> str:
     body = [
         [row.task, row.name, str(row.n_seeds)]
         + [
-            format_metric(name, *row.metrics[name]) if name in row.metrics else "–"
+            format_metric(name, *row.metrics[name], row.n_seeds) if name in row.metrics else "–"
             for name in names
         ]
         + [f"{row.fit_s:.2f}"]
