@@ -29,8 +29,9 @@ class Budget:
     epochs: int | None = None
     samples: int | None = None
     wall_time_s: float | None = None
+    env_steps: int | None = None  # control tasks: environment steps to learn from
 
-    BUDGET_FIELDS: ClassVar[tuple[str, ...]] = ("epochs", "samples", "wall_time_s")
+    BUDGET_FIELDS: ClassVar[tuple[str, ...]] = ("epochs", "samples", "wall_time_s", "env_steps")
 
     def resolve_epochs(self, default: int) -> int:
         return self.epochs if self.epochs is not None else default
@@ -109,6 +110,7 @@ class Learner(ABC):
     name: ClassVar[str]
     Params: ClassVar[type]
     default_epochs: ClassVar[int] = 1
+    task_kind: ClassVar[str] = "classification"  # the Task kind it can learn
 
     def __init__(self, **params: Any):
         self.params = build_params(self.Params, params, owner=f"learner '{self.name}'")

@@ -44,12 +44,21 @@ class Registry(Generic[T]):
         return self._items[name]
 
 
-TASKS: Registry = Registry("task", {"digits": "neurosim.tasks.digits"})
+TASKS: Registry = Registry(
+    "task",
+    {
+        "digits": "neurosim.tasks.digits",
+        "cartpole": "neurosim.tasks.control",
+        "acrobot": "neurosim.tasks.control",
+        "mountaincar": "neurosim.tasks.control",
+    },
+)
 LEARNERS: Registry = Registry(
     "learner",
     {
         "stdp-wta": "neurosim.spiking.stdp_wta",
         "mlp": "neurosim.deep.mlp",
         "logreg": "neurosim.baselines.logreg",
+        "random-policy": "neurosim.baselines.random_policy",
     },
 )

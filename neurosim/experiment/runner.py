@@ -22,7 +22,6 @@ from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
 from neurosim.tasks import make_task
 
-SPLITS = ("val", "test")  # evaluated when the task has them; "train" is the learner's own business
 VERSIONED = ("neurosim", "numpy", "brian2", "torch")
 
 
@@ -68,10 +67,9 @@ def execute_run(run: Run, run_dir: Path) -> RunResult:
     evaluate_start = time.perf_counter()
     metrics = {
         split: {key: float(value) for key, value in learner.evaluate(task, split).items()}
-        for split in SPLITS
-        if split in task.splits
+        for split in task.evaluation_splits
     }
-    if "test" in task.splits:
+    if task.kind == "classification" and "test" in task.splits:
         recorder.arrays(
             "predictions", y_true=task.split("test").y, y_pred=learner.predict(task, "test")
         )

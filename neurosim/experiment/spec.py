@@ -40,7 +40,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid")
-LEARNER_KEYS = ("name", "label")
+LEARNER_KEYS = ("name", "label", "tasks")
 # Names and labels become folder names and table entries: keep them plain.
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _PLAIN_TEXT = "letters, digits, '_', '.', '+' or '-'"
@@ -103,6 +103,7 @@ class Run:
 class TaskSpec:
     name: str
     params: dict[str, Any]  # resolved, defaults included
+    kind: str = "classification"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +116,10 @@ class Variant:
     budget: dict[str, Any]
     grid: dict[str, Any]
     content: str | None = None
+    tasks: tuple[str, ...] | None = None  # None: every task of the spec
+
+    def runs_on(self, task: str) -> bool:
+        return self.tasks is None or task in self.tasks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +148,7 @@ class Experiment:
             )
             for task in self.tasks
             for variant in self.variants
+            if variant.runs_on(task.name)
             for seed in self.seeds
         ]
 
@@ -188,6 +194,7 @@ class _LearnerTable:
     cls: type
     params: dict[str, Any]  # as written, not resolved
     budget: dict[str, Any]
+    tasks: tuple[str, ...] | None = None
 
     @property
     def fields(self) -> list[str]:
@@ -219,6 +226,7 @@ class _SpecParser:
         variants = [
             v for table in learners for v in self.variants(table, grid.get(table.label, {}))
         ]
+        self.check_task_kinds(tasks, learners)
         return Experiment(name, description, path, seeds, tasks, tuple(variants))
 
     def name(self, name: Any) -> str:
@@ -295,16 +303,16 @@ class _SpecParser:
             if any(spec.name == name for spec in specs):
                 raise self.error(f"{key}: task '{name}' is listed twice")
             self.lookup(TASKS, name, key)
-            specs.append(TaskSpec(name, self.resolve_task_params(name, params)))
+            specs.append(self.resolve_task(name, params))
         return tuple(specs)
 
-    def resolve_task_params(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    def resolve_task(self, name: str, params: dict[str, Any]) -> TaskSpec:
         """Build the task once (seed 0): validates its params and fills in their defaults."""
         try:
             task = make_task(name, 0, **params)
         except UserError as exc:
             raise self.error(str(exc)) from None
-        return {**params, **task.params}
+        return TaskSpec(name, {**params, **task.params}, task.kind)
 
     def learners(self, entries: Any) -> list[_LearnerTable]:
         if entries is None:
@@ -334,7 +342,7 @@ class _SpecParser:
                 f"learner '{name}': 'label' must be a string of {_PLAIN_TEXT}, got {label!r}"
             )
         cls = self.lookup(LEARNERS, name, f"learner #{number}")
-        table = _LearnerTable(name, label, cls, {}, {})
+        table = _LearnerTable(name, label, cls, {}, {}, self.learner_tasks(label, entry))
         for key, value in entry.items():
             if key in LEARNER_KEYS:
                 continue
@@ -349,6 +357,36 @@ class _SpecParser:
         self.budget(table.budget, f"learner '{label}'")
         self.params(cls, table.params, f"learner '{label}'")
         return table
+
+    def learner_tasks(self, label: str, entry: dict[str, Any]) -> tuple[str, ...] | None:
+        """The optional `tasks = [...]` of a learner table: it runs on these tasks only."""
+        if "tasks" not in entry:
+            return None
+        tasks = entry["tasks"]
+        if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
+            raise self.error(
+                f"learner '{label}': 'tasks' must be a non-empty list of task names, got {tasks!r}"
+            )
+        return tuple(tasks)
+
+    def check_task_kinds(self, tasks: tuple[TaskSpec, ...], learners: list[_LearnerTable]) -> None:
+        """Every learner must run on at least one task, and only on tasks of its kind."""
+        by_name = {task.name: task for task in tasks}
+        for table in learners:
+            for name in table.tasks or ():
+                if name not in by_name:
+                    raise self.error(
+                        f"learner '{table.label}': field 'tasks' names '{name}', which is not "
+                        f"among the spec's tasks ({', '.join(by_name)})"
+                    )
+            kind = table.cls.task_kind
+            for name in table.tasks or tuple(by_name):
+                if by_name[name].kind != kind:
+                    raise self.error(
+                        f"learner '{table.label}' learns {kind} tasks but task '{name}' is a "
+                        f"{by_name[name].kind} task; give the learner 'tasks = [...]' to choose "
+                        "its tasks"
+                    )
 
     def grid(self, grid: Any, learners: list[_LearnerTable]) -> dict[str, dict[str, list[Any]]]:
         """label -> field -> resolved values, each value checked on its own."""
@@ -409,6 +447,8 @@ class _SpecParser:
             raise self.error(f"{owner}: 'samples' must be at least 1, got {budget.samples}")
         if budget.wall_time_s is not None and budget.wall_time_s <= 0:
             raise self.error(f"{owner}: 'wall_time_s' must be positive, got {budget.wall_time_s}")
+        if budget.env_steps is not None and budget.env_steps < 1:
+            raise self.error(f"{owner}: 'env_steps' must be at least 1, got {budget.env_steps}")
         return budget
 
     def variants(self, table: _LearnerTable, sweep: dict[str, list[Any]]) -> list[Variant]:
@@ -439,8 +479,11 @@ class _SpecParser:
                         "epochs": budget.resolve_epochs(table.cls.default_epochs),
                         "samples": budget.samples,
                         "wall_time_s": budget.wall_time_s,
+                        # only when set, so run ids of runs without it stay what they were
+                        **({"env_steps": budget.env_steps} if budget.env_steps is not None else {}),
                     },
                     grid=grid,
+                    tasks=table.tasks,
                 )
             )
         return variants

@@ -33,6 +33,13 @@ class Task:
     references: dict[str, str] = dataclasses.field(default_factory=dict)
     params: dict[str, object] = dataclasses.field(default_factory=dict)
 
+    kind = "classification"
+
+    @property
+    def evaluation_splits(self) -> tuple[str, ...]:
+        """Splits scored after fit; "train" is the learner's own business."""
+        return tuple(name for name in ("val", "test") if name in self.splits)
+
     @property
     def n_features(self) -> int:
         return self.splits["train"].x.shape[1]
