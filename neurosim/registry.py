@@ -60,5 +60,9 @@ LEARNERS: Registry = Registry(
         "mlp": "neurosim.deep.mlp",
         "logreg": "neurosim.baselines.logreg",
         "random-policy": "neurosim.baselines.random_policy",
+        "dqn": "neurosim.deep.dqn",
+        "ppo": "neurosim.deep.ppo",
+        "reinforce": "neurosim.deep.reinforce",
+        "rstdp-agent": "neurosim.spiking.rstdp_agent",
     },
 )
