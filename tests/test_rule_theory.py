@@ -61,11 +61,12 @@ def test_window_fit_recovers_amplitudes_and_time_constants():
     assert fit["max_rel_error"] < 1e-3
 
 
-def test_triplet_rule_reproduces_the_frequency_dependence_of_visual_cortex():
+@pytest.mark.parametrize("name", ["triplet-stdp", "triplet-stdp-minimal"])
+def test_triplet_rule_reproduces_the_frequency_dependence_of_visual_cortex(name):
     """Sjostrom et al. 2001, as fitted by Pfister & Gerstner 2006: pairings at +10 ms do nothing
     at 0.1 Hz and potentiate more the higher the rate; pairings at -10 ms depress at low rates
     and potentiate at 50 Hz, where the next pre spike follows each post spike by 10 ms."""
-    curve = stdp.frequency_dependence(find_rule("triplet-stdp"))
+    curve = stdp.frequency_dependence(find_rule(name))
     hz = np.array(curve["hz"])
     plus, minus = np.array(curve["dw_plus10"]), np.array(curve["dw_minus10"])
     assert abs(plus[hz == 0.1][0]) < 1e-3
