@@ -7,18 +7,24 @@ torch or brian2. An artifact that cannot be read is named in the report instead 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from neurosim.activity import Activity
-from neurosim.analysis.classification import confusion_matrix, mean_sd
+from neurosim.analysis.classification import confusion_matrix
 from neurosim.analysis.spikes import population_summary
 from neurosim.errors import UserError
+from neurosim.experiment.report_page import (
+    ReportPage,
+    RunLike,
+    format_values,
+    markdown_table,
+    metric_values,
+    npz_loader,
+)
 from neurosim.plotting import (
     plot_confusion_matrices,
     plot_learning_curves,
@@ -27,9 +33,7 @@ from neurosim.plotting import (
     plot_receptive_fields,
 )
 
-DPI = 120
 RASTER_PRESENTATIONS = 8  # enough to see selectivity, few enough to see single spikes
-T = TypeVar("T")
 
 # What to look for in each figure, written under it.
 _CURVES_CAPTION = (
@@ -55,21 +59,6 @@ _CONFUSION_CAPTION = (
 )
 
 
-class RunLike(Protocol):
-    """The fields of a stored run (`neurosim.experiment.store.RunRecord`) the report reads."""
-
-    run_id: str
-    task: str
-    learner: str
-    label: str
-    seed: int
-    config: dict
-    metrics: dict[str, dict[str, float]]
-    timings: dict[str, float]
-    history: list[dict[str, float]]
-    directory: Path
-
-
 class StoreLike(Protocol):
     def runs(self, experiment: str | None = None) -> Sequence[RunLike]: ...
 
@@ -83,7 +72,7 @@ def write_report(
         raise UserError(f"no runs are stored for experiment '{experiment}'")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = _Report(out_dir)
+    report = ReportPage(out_dir)
     groups = group_runs(records)
     report.add(f"# {experiment}\n")
     if description:
@@ -148,86 +137,22 @@ def _settings(run: RunLike) -> dict[str, object]:
     }
 
 
-def format_values(metric: str, values: Sequence[float]) -> str:
-    """Mean ± sd as in the tables: accuracies (fractions) in %, e.g. "97.2 ± 0.3 %"; "–" if none.
-
-    Durations (names ending in "_s") get one decimal, other metrics four significant digits.
-    """
-    mean, sd = mean_sd(values)
-    if np.isnan(mean):
-        return "–"
-    n = int(np.sum(~np.isnan(np.asarray(values, dtype=np.float64))))
-    if "accuracy" in metric:
-        return f"{100 * mean:.1f} %" if n == 1 else f"{100 * mean:.1f} ± {100 * sd:.1f} %"
-    if metric.endswith("_s"):  # durations: tenths of a second are plenty
-        return f"{mean:.1f}" if n == 1 else f"{mean:.1f} ± {sd:.1f}"
-    return f"{mean:.4g}" if n == 1 else f"{mean:.4g} ± {sd:.2g}"
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A GitHub-flavoured markdown table; '|' inside cells is escaped."""
-
-    def cells(values: Sequence[object]) -> str:
-        return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
-
-    return "\n".join([cells(headers), cells(["---"] * len(headers)), *map(cells, rows)]) + "\n"
-
-
-class _Report:
-    """Markdown lines, figure files and notes of the report being written."""
-
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        self.lines: list[str] = []
-        self.notes: list[str] = []
-        self.files: set[str] = set()
-
-    def add(self, text: str) -> None:
-        self.lines.append(text)
-
-    def figure(self, fig: Figure, name: str, alt: str, caption: str) -> None:
-        stem = _slug(name)
-        filename = f"{stem}.png"
-        for k in range(2, len(self.files) + 2):  # two names can slug alike: number the later ones
-            if filename not in self.files:
-                break
-            filename = f"{stem}_{k}.png"
-        self.files.add(filename)
-        fig.savefig(self.out_dir / filename, dpi=DPI)
-        self.add(f"![{alt}]({filename})\n\n*{caption}*\n")
-
-    def load(self, run: RunLike, artifact: str, loader: Callable[[Path], T]) -> T | None:
-        """An artifact of `run`, or None when absent; an unreadable one becomes a note."""
-        path = Path(run.directory) / "artifacts" / artifact
-        if not path.exists():
-            return None
-        try:
-            return loader(path)
-        except (OSError, ValueError, KeyError) as error:
-            self.notes.append(f"could not read `{artifact}` of run `{run.run_id}`: {error}")
-            return None
-
-
-def _values(runs: Sequence[RunLike], split: str, metric: str) -> list[float]:
-    return [r.metrics[split][metric] for r in runs if metric in r.metrics.get(split, {})]
-
-
 def _test_metrics(groups: dict[str, list[RunLike]]) -> list[str]:
     """Test metrics in the order first seen, accuracy first."""
     names = [m for runs in groups.values() for r in runs for m in r.metrics.get("test", {})]
     return sorted(dict.fromkeys(names), key=lambda m: m != "accuracy")
 
 
-def _results(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _results(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     metrics = _test_metrics(groups)
-    with_val = any(_values(runs, "val", "accuracy") for runs in groups.values())
+    with_val = any(metric_values(runs, "val", "accuracy") for runs in groups.values())
     headers = ["label", "learner", "task", "seeds", *(f"test {m}" for m in metrics)]
     headers += ["val accuracy"] * with_val + ["fit time (s)"]
     rows = []
     for name, runs in groups.items():
         row = [name, runs[0].learner, runs[0].task, len(runs)]
-        row += [format_values(m, _values(runs, "test", m)) for m in metrics]
-        row += [format_values("accuracy", _values(runs, "val", "accuracy"))] * with_val
+        row += [format_values(m, metric_values(runs, "test", m)) for m in metrics]
+        row += [format_values("accuracy", metric_values(runs, "val", "accuracy"))] * with_val
         row.append(
             format_values("fit_s", [r.timings["fit_s"] for r in runs if "fit_s" in r.timings])
         )
@@ -235,11 +160,11 @@ def _results(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     report.add("## Results\n\n" + markdown_table(headers, rows))
 
 
-def _accuracy_figure(report: _Report, groups: dict[str, list[RunLike]]) -> None:
-    accuracy = {name: _values(runs, "test", "accuracy") for name, runs in groups.items()}
+def _accuracy_figure(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
+    accuracy = {name: metric_values(runs, "test", "accuracy") for name, runs in groups.items()}
     accuracy = {name: values for name, values in accuracy.items() if values}
     others = [m for m in _test_metrics(groups) if m != "accuracy" and m.endswith("accuracy")]
-    extra = {m: {n: _values(runs, "test", m) for n, runs in groups.items()} for m in others}
+    extra = {m: {n: metric_values(runs, "test", m) for n, runs in groups.items()} for m in others}
     if not accuracy and not any(v for per in extra.values() for v in per.values()):
         return
     extra = {m: {n: v for n, v in per.items() if v} for m, per in extra.items()}
@@ -255,7 +180,7 @@ def _accuracy_figure(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     report.figure(fig, "accuracy", "test accuracy per label", caption)
 
 
-def _learning_curves(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _learning_curves(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     curves = {}
     for name, runs in groups.items():
         rows = [row for r in runs for row in r.history]
@@ -280,7 +205,7 @@ def _learning_curves(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     report.figure(fig, "learning_curves", "learning curves", _CURVES_CAPTION)
 
 
-def _receptive_fields(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _receptive_fields(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     drawn = False
     for name, runs in groups.items():
         data = report.load(runs[0], "receptive_fields.npz", _RECEPTIVE_FIELDS)
@@ -298,7 +223,7 @@ def _receptive_fields(report: _Report, groups: dict[str, list[RunLike]]) -> None
         report.figure(fig, f"receptive_fields_{name}", f"receptive fields of {name}", _RF_CAPTION)
 
 
-def _rasters(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _rasters(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     drawn = False
     for name, runs in groups.items():
         activity = report.load(runs[0], "activity_test_digits.npz", Activity.load)
@@ -322,7 +247,7 @@ def _rasters(report: _Report, groups: dict[str, list[RunLike]]) -> None:
         _spike_statistics(report, activity)
 
 
-def _spike_statistics(report: _Report, activity: Activity) -> None:
+def _spike_statistics(report: ReportPage, activity: Activity) -> None:
     onsets = np.asarray(activity.meta.get("onsets", []), dtype=np.float64)
     ends = [s.times.max() for s in activity.spikes.values() if len(s.times)]
     if not ends:
@@ -363,7 +288,7 @@ def _spike_statistics(report: _Report, activity: Activity) -> None:
     )
 
 
-def _confusions(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _confusions(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     matrices = {}
     for name, runs in groups.items():
         predictions = [p for r in runs if (p := report.load(r, "predictions.npz", _PREDICTIONS))]
@@ -384,25 +309,28 @@ def _confusions(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     )
 
 
-def _timings(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _timings(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     keys = list(dict.fromkeys(k for runs in groups.values() for r in runs for k in r.timings))
     if not keys:
         return
     rows = [
-        [name, *(format_values(k, [r.timings[k] for r in runs if k in r.timings]) for k in keys)]
+        [
+            name,
+            *(format_values(k, [r.timings[k] for r in runs if k in r.timings]) for k in keys),
+        ]
         for name, runs in groups.items()
     ]
     report.add("## Timings (s)\n\n" + markdown_table(["label", *keys], rows))
 
 
-def _run_ids(report: _Report, groups: dict[str, list[RunLike]]) -> None:
+def _run_ids(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     rows = [
         [
             f"`{r.run_id}`",
             name,
             r.task,
             r.seed,
-            format_values("accuracy", _values([r], "test", "accuracy")),
+            format_values("accuracy", metric_values([r], "test", "accuracy")),
         ]
         for name, runs in groups.items()
         for r in runs
@@ -412,22 +340,5 @@ def _run_ids(report: _Report, groups: dict[str, list[RunLike]]) -> None:
     )
 
 
-def _npz_loader(*required: str) -> Callable[[Path], dict[str, np.ndarray]]:
-    """Loads all arrays of an .npz file; a missing required array raises KeyError."""
-
-    def load(path: Path) -> dict[str, np.ndarray]:
-        with np.load(path) as data:
-            missing = [key for key in required if key not in data.files]
-            if missing:
-                raise KeyError(f"missing arrays {', '.join(missing)}")
-            return {key: data[key] for key in data.files}
-
-    return load
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "figure"
-
-
-_PREDICTIONS = _npz_loader("y_true", "y_pred")
-_RECEPTIVE_FIELDS = _npz_loader("weights", "image_shape")
+_PREDICTIONS = npz_loader("y_true", "y_pred")
+_RECEPTIVE_FIELDS = npz_loader("weights", "image_shape")
