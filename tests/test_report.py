@@ -203,3 +203,65 @@ def test_formatting_helpers():
     assert format_values("perplexity", [101.25, 99.75]) == "100.5 ± 1.1"
     assert format_values("accuracy", []) == "–"
     assert markdown_table(["a", "b"], [[1, "x|y"]]) == "| a | b |\n| --- | --- |\n| 1 | x\\|y |\n"
+
+
+def make_control_run(root: Path, label: str, seed: int, solved_at: float | None) -> FakeRun:
+    steps = [2500.0 * k for k in range(1, 9)]
+    returns = [min(500.0, 60.0 * k) for k in range(1, 9)]
+    metrics = {
+        "mean_return": 500.0 if solved_at else 120.0,
+        "best_eval_return": max(returns),
+        "steps_to_solve": solved_at if solved_at else float("nan"),
+        "wall_s_to_solve": solved_at / 1000 if solved_at else float("nan"),
+        "auc_return": 250.0,
+        "last50_train_return": 90.0,
+    }
+    return make_run(
+        root,
+        label,
+        seed,
+        {"accuracy": 0.0},  # replaced below: control runs have no test split
+        task="cartpole",
+        metrics={"eval": metrics},
+        history=[
+            {"env_steps": s, "samples": s, "wall_s": s / 1000, "eval_return": r}
+            for s, r in zip(steps, returns, strict=True)
+        ],
+    )
+
+
+def test_control_report_shows_returns_steps_to_solve_curves_and_the_spiking_agent(tmp_path):
+    runs = [
+        make_control_run(tmp_path, "dqn", 0, 12500.0),
+        make_control_run(tmp_path, "dqn", 1, None),
+        make_control_run(tmp_path, "rstdp-agent", 0, None),
+    ]
+    spiking = runs[2]
+    (spiking.directory / "artifacts" / "episodes.json").write_text(
+        '{"returns": [10, 20, 30, 40], "end_env_steps": [10, 30, 60, 100]}'
+    )
+    np.savez(
+        spiking.directory / "artifacts" / "weights.npz",
+        episodes=np.array([0, 25, 50]),
+        actor=np.random.default_rng(0).random((3, 8, 4)),
+    )
+    Activity(
+        spikes={
+            "input": SpikeTrains([0.01, 0.02], [0, 3], 8),
+            "action": SpikeTrains([0.015], [1], 4),
+        }
+    ).save(spiking.directory / "artifacts" / "activity_episode.npz")
+    for run in runs:
+        run.experiment = "control"
+    path = write_report(FakeStore(runs), "control", tmp_path / "report")
+    text = path.read_text()
+    assert "## Returns" in text and "| dqn | dqn | cartpole | 2 | 310 ± 2.7e+02" in text
+    assert "1/2" in text  # one of two dqn seeds solved
+    assert "12.5k steps, 12 s" in text and "not solved (best 480)" in text
+    assert "## Learning curves: cartpole" in text and "## Spiking agent: rstdp-agent" in text
+    assert "## Accuracy" not in text and "## Confusion" not in text  # no classification sections
+    for image in re.findall(r"\]\(([^)]+\.png)\)", text):
+        assert (tmp_path / "report" / image).stat().st_size > 1000
+    assert {"episodes_rstdp-agent.png", "weights_rstdp-agent.png", "raster_rstdp-agent.png"} <= {
+        p.name for p in (tmp_path / "report").iterdir()
+    }

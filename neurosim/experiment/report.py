@@ -17,6 +17,7 @@ from neurosim.activity import Activity
 from neurosim.analysis.classification import confusion_matrix
 from neurosim.analysis.spikes import population_summary
 from neurosim.errors import UserError
+from neurosim.experiment.control_report import control_sections, is_control
 from neurosim.experiment.report_page import (
     ReportPage,
     RunLike,
@@ -84,17 +85,22 @@ def write_report(
         f"{', '.join(tasks)}, seeds {', '.join(map(str, seeds))}. Values are mean ± sd over seeds "
         "(sample sd; none shown for a single seed).\n"
     )
-    for section in (
-        _results,
-        _accuracy_figure,
-        _learning_curves,
-        _receptive_fields,
-        _rasters,
-        _confusions,
-        _timings,
-        _run_ids,
-    ):
-        section(report, groups)
+    classification = {name: runs for name, runs in groups.items() if not is_control(runs)}
+    control = {name: runs for name, runs in groups.items() if is_control(runs)}
+    if classification:
+        for section in (
+            _results,
+            _accuracy_figure,
+            _learning_curves,
+            _receptive_fields,
+            _rasters,
+            _confusions,
+        ):
+            section(report, classification)
+    if control:
+        control_sections(report, control)
+    _timings(report, groups)
+    _run_ids(report, groups)
     if report.notes:
         report.add("## Notes\n\n" + "\n".join(f"- {note}" for note in report.notes) + "\n")
     path = out_dir / "report.md"
@@ -324,19 +330,23 @@ def _timings(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
 
 
 def _run_ids(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
+    """Every run with its headline figure: test accuracy, or final return on control tasks."""
     rows = [
         [
             f"`{r.run_id}`",
             name,
             r.task,
             r.seed,
-            format_values("accuracy", metric_values([r], "test", "accuracy")),
+            format_values("accuracy", metric_values([r], "test", "accuracy"))
+            if "test" in r.metrics
+            else format_values("mean_return", metric_values([r], "eval", "mean_return")),
         ]
         for name, runs in groups.items()
         for r in runs
     ]
     report.add(
-        "## Runs\n\n" + markdown_table(["run id", "label", "task", "seed", "test accuracy"], rows)
+        "## Runs\n\n"
+        + markdown_table(["run id", "label", "task", "seed", "test accuracy / return"], rows)
     )
 
 

@@ -14,7 +14,10 @@ import numpy as np
 from neurosim.analysis.classification import mean_sd
 from neurosim.experiment.spec import canonical_json, grid_text
 
-SPLIT = "test"
+# The headline metrics: every test metric, and for control tasks (greedy "eval" episodes) the
+# few that decide a comparison; the report has the rest.
+SPLITS = ("test", "eval")
+CONTROL_METRICS = ("mean_return", "steps_to_solve", "auc_return", "last50_train_return")
 
 
 class _Record(Protocol):
@@ -32,7 +35,7 @@ class SummaryRow:
     task: str
     name: str  # label, plus the grid point when the label is swept, e.g. "mlp-adam [lr=0.003]"
     n_seeds: int
-    metrics: dict[str, tuple[float, float]]  # test metric -> (mean, sd)
+    metrics: dict[str, tuple[float, float]]  # "split metric" -> (mean, sd)
     fit_s: float
 
 
@@ -48,8 +51,11 @@ def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
         grid = group[0].config.get("grid", {})
         values: dict[str, list[float]] = {}
         for record in group:
-            for name, value in record.metrics.get(SPLIT, {}).items():
-                values.setdefault(name, []).append(value)
+            for split in SPLITS:
+                for name, value in record.metrics.get(split, {}).items():
+                    if split == "eval" and name not in CONTROL_METRICS:
+                        continue
+                    values.setdefault(f"{split} {name}", []).append(value)
         rows.append(
             SummaryRow(
                 task=task,
@@ -63,7 +69,10 @@ def summary_rows(records: Sequence[_Record]) -> list[SummaryRow]:
 
 
 def format_metric(name: str, mean: float, sd: float, n_seeds: int) -> str:
-    """Accuracies (fractions) in %, other metrics as they are; "± sd" only with several seeds."""
+    """Accuracies (fractions) in %, other metrics as they are; "± sd" only with several seeds;
+    "–" when no seed reported the metric (e.g. steps to solve of an agent that never solved)."""
+    if np.isnan(mean):
+        return "–"
     if name.endswith("accuracy"):
         mean_text, sd_text = f"{100 * mean:.1f}", f"{100 * sd:.1f}"
     else:
@@ -77,10 +86,10 @@ def summary_table(records: Sequence[_Record]) -> str:
     if not rows:
         return "(no stored runs)"
     names = sorted(
-        {name for row in rows for name in row.metrics}, key=lambda n: (n != "accuracy", n)
+        {name for row in rows for name in row.metrics}, key=lambda n: (n != "test accuracy", n)
     )
     headers = ["task", "learner", "seeds"]
-    headers += [f"test {name}" + (" (%)" if name.endswith("accuracy") else "") for name in names]
+    headers += [name + (" (%)" if name.endswith("accuracy") else "") for name in names]
     headers.append("fit (s)")
     body = [
         [row.task, row.name, str(row.n_seeds)]

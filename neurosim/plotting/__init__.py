@@ -15,7 +15,7 @@ from neurosim.plotting.plasticity import (
     plot_stdp_window,
 )
 from neurosim.plotting.raster import plot_raster
-from neurosim.plotting.weights import plot_receptive_fields
+from neurosim.plotting.weights import plot_receptive_fields, plot_weight_evolution
 
 __all__ = [
     "plot_confusion_matrices",
@@ -28,4 +28,5 @@ __all__ = [
     "plot_receptive_fields",
     "plot_selectivity",
     "plot_stdp_window",
+    "plot_weight_evolution",
 ]

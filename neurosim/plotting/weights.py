@@ -66,3 +66,39 @@ def plot_receptive_fields(
             )
     ax.set_title(title or f"receptive fields of {len(units)} units")
     return fig
+
+
+MAX_LINES = 60  # more lines than this stop being readable as individuals
+
+
+def plot_weight_evolution(
+    snapshots: dict[str, np.ndarray], x_key: str = "episodes", title: str | None = None
+) -> Figure | None:
+    """One panel per weight array recorded over training; None when nothing can be drawn.
+
+    `snapshots[x_key]` (1-D) gives the x of each snapshot (snapshot index when absent). A 3-D
+    array (snapshots, pre, post) is drawn as the mean weight onto each postsynaptic neuron; a
+    2-D array (snapshots, n) as one line per column. Other arrays are skipped.
+    """
+    arrays = {
+        name: np.asarray(values, dtype=np.float64)
+        for name, values in snapshots.items()
+        if name != x_key and np.ndim(values) in (2, 3)
+    }
+    if not arrays:
+        return None
+    fig = Figure(figsize=(5 * len(arrays), 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(arrays)))
+    for ax, (name, values) in zip(axes, arrays.items(), strict=True):
+        lines = values.mean(axis=1) if values.ndim == 3 else values
+        x = snapshots.get(x_key)
+        x = np.arange(len(lines)) if x is None or len(x) != len(lines) else np.asarray(x)
+        step = max(1, lines.shape[1] // MAX_LINES)
+        ax.plot(x, lines[:, ::step], lw=0.8, alpha=0.7)
+        ax.set_title(name + (" (mean over inputs)" if values.ndim == 3 else ""))
+        ax.set_xlabel(x_key if x_key in snapshots else "snapshot")
+        ax.set_ylabel("weight")
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
