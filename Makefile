@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo test test-all bench lint clean
+.PHONY: install demo control test test-all bench bench-rl lint clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): setup.cfg pyproject.toml
 demo: install
 	$(VENV)/bin/neurosim run experiments/quickstart.toml --jobs $(JOBS)
 
+# Deep RL agents against the spiking agent on CartPole and Acrobot (about 20 min on 2 cores).
+control: install
+	$(VENV)/bin/neurosim run experiments/control.toml --jobs $(JOBS)
+
 test: install
 	$(PY) -m pytest -q -m "not slow"
 
@@ -30,6 +34,11 @@ test-all: install
 
 bench: install
 	$(PY) benchmarks/stdp_wta_speed.py
+
+# Stable-Baselines3 is installed for this benchmark only; it is not a neurosim dependency.
+bench-rl: install
+	$(PY) -c "import stable_baselines3" 2>/dev/null || $(PY) -m pip install --quiet stable-baselines3
+	$(PY) benchmarks/rl_vs_sb3.py
 
 lint: install
 	$(VENV)/bin/ruff check neurosim tests benchmarks
