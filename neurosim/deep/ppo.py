@@ -8,12 +8,13 @@ clipping), so it can be compared with the SB3 figures measured on this machine.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
+import os
 from collections.abc import Sequence
 from typing import Literal
 
+import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,7 @@ from torch.distributions import Categorical
 
 from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.deep.advantages import gae
-from neurosim.deep.device import apply_thread_limit, resolve_device
+from neurosim.deep.device import THREADS_ENV, apply_thread_limit, resolve_device
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
 from neurosim.errors import ParameterError
@@ -37,6 +38,15 @@ Schedule = Literal["linear", "constant"]
 # cost more than the whole CPU forward pass of a 64-64 net (~4.5k parameters). Only nets far
 # larger than the classic-control ones have matrix products big enough to win that back.
 LARGE_NET_PARAMETERS = 1_000_000
+
+
+def use_torch_threads() -> None:
+    """One torch thread unless NEUROSIM_TORCH_THREADS says otherwise: matrices this small only
+    lose by being split across threads (measured on this machine for several torch agents)."""
+    if THREADS_ENV in os.environ:
+        apply_thread_limit()
+    else:
+        torch.set_num_threads(1)
 
 
 def check_fields(owner: str, params: object, checks: Sequence[tuple[str, bool, str]]) -> None:
@@ -83,7 +93,9 @@ class PPOParams:
     device: str = "auto"
 
     def validate(self, owner: str) -> None:
-        finite_positive = "must be a finite number > 0"
+        def finite_positive(value: float) -> bool:
+            return math.isfinite(value) and value > 0
+
         check_fields(
             owner,
             self,
@@ -94,8 +106,8 @@ class PPOParams:
                 ("n_epochs", self.n_epochs >= 1, "must be >= 1"),
                 ("gamma", 0 < self.gamma <= 1, "must be in (0, 1]"),
                 ("gae_lambda", 0 <= self.gae_lambda <= 1, "must be in [0, 1]"),
-                ("lr", math.isfinite(self.lr) and self.lr > 0, finite_positive),
-                ("clip_range", math.isfinite(self.clip_range) and self.clip_range > 0, finite_positive),
+                ("lr", finite_positive(self.lr), "must be a finite number > 0"),
+                ("clip_range", finite_positive(self.clip_range), "must be a finite number > 0"),
                 ("ent_coef", self.ent_coef >= 0, "must be >= 0"),
                 ("vf_coef", self.vf_coef >= 0, "must be >= 0"),
                 ("max_grad_norm", self.max_grad_norm > 0, "must be > 0"),
@@ -128,19 +140,44 @@ def pick_device(name: str, nets: Sequence[nn.Module]) -> torch.device:
 
 
 class GreedyPolicy:
-    """A frozen CPU copy of an actor that plays argmax of its logits (evaluation and `act`).
+    """A frozen copy of a tanh actor (an `orthogonal_mlp`) that plays argmax of its logits.
 
-    A copy, so later updates cannot change a kept model; on the CPU, because evaluation feeds
-    one observation at a time.
+    A copy, so later updates cannot change a kept model. It runs in numpy because evaluation
+    feeds one observation at a time: there torch's per-call overhead (~70 us measured here) is
+    ~6x a whole numpy pass through a 64-64 net, and evaluation would dominate the fit's time.
     """
 
     def __init__(self, actor: nn.Module):
-        self.actor = copy.deepcopy(actor).cpu().eval()
+        self.layers = [
+            (layer.weight.detach().cpu().numpy().T.copy(), layer.bias.detach().cpu().numpy().copy())
+            for layer in actor.modules()
+            if isinstance(layer, nn.Linear)
+        ]
+
+    def logits(self, observation: np.ndarray) -> np.ndarray:
+        hidden = np.asarray(observation, dtype=np.float32)
+        for weight, bias in self.layers[:-1]:
+            hidden = np.tanh(hidden @ weight + bias)
+        weight, bias = self.layers[-1]
+        return hidden @ weight + bias
 
     def __call__(self, observation: np.ndarray) -> int:
-        with torch.inference_mode():
-            logits = self.actor(torch.as_tensor(observation, dtype=torch.float32))
-        return int(logits.argmax())
+        return int(np.argmax(self.logits(observation)))
+
+
+class BestActor:
+    """The greedy policy of the actor with the best evaluation so far (ties keep the later one,
+    which has trained longer)."""
+
+    def __init__(self, actor: nn.Module):
+        self.policy = GreedyPolicy(actor)
+        self.best_return = -np.inf
+
+    def evaluate(self, curve: LearningCurve, env_steps: int, actor: nn.Module) -> None:
+        candidate = GreedyPolicy(actor)
+        mean = curve.evaluate(env_steps, candidate)
+        if mean >= self.best_return:
+            self.best_return, self.policy = mean, candidate
 
 
 def linear_decay(value: float, schedule: Schedule, progress: float) -> float:
@@ -158,6 +195,116 @@ def clipped_surrogate_loss(
     return -torch.min(unclipped, clipped).mean()
 
 
+@dataclasses.dataclass
+class Batch:
+    """The transitions of one rollout that PPO trains on, flattened over steps and copies."""
+
+    observations: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor  # of the actions under the policy that collected them
+    advantages: torch.Tensor  # GAE(lambda)
+    returns: torch.Tensor  # value targets: advantage + V
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+
+class Rollouts:
+    """n_steps steps of every copy of a vector env, stored time-major as (n_steps, n_envs, ...).
+
+    gymnasium's NEXT_STEP autoreset: a copy that just finished ignores its next action and returns
+    the new episode's first observation with reward 0. That step is no experience: it is neither
+    trained on nor counted in `env_steps`.
+    """
+
+    def __init__(
+        self, envs: gym.vector.VectorEnv, n_steps: int, seed: int, device: torch.device
+    ) -> None:
+        self.envs, self.n_steps, self.device = envs, n_steps, device
+        shape = (n_steps, envs.num_envs)
+        self.observations = torch.zeros(
+            (*shape, *envs.single_observation_space.shape), device=device
+        )
+        self.actions = torch.zeros(shape, dtype=torch.long, device=device)
+        self.log_probs = torch.zeros(shape, device=device)
+        self.rewards = np.zeros(shape)
+        self.terminated = np.zeros(shape, dtype=bool)
+        self.truncated = np.zeros(shape, dtype=bool)
+        self.trained_on = np.zeros(shape, dtype=bool)
+        self.length = 0  # steps stored by the last `collect`
+        self.env_steps = 0
+        self.observation, _ = envs.reset(seed=seed)
+        self.resetting = np.zeros(envs.num_envs, dtype=bool)
+        self.episode_return = np.zeros(envs.num_envs)
+
+    def collect(self, actor: nn.Module, max_env_steps: int, curve: LearningCurve) -> None:
+        """Sample actions from `actor` for n_steps steps, or until `max_env_steps` is reached,
+        reporting each finished episode to `curve`."""
+        self.length = 0
+        while self.length < self.n_steps and self.env_steps < max_env_steps:
+            t = self.length
+            obs = torch.as_tensor(self.observation, dtype=torch.float32, device=self.device)
+            with torch.inference_mode():
+                dist = Categorical(logits=actor(obs), validate_args=False)
+                action = dist.sample()
+                self.log_probs[t] = dist.log_prob(action)
+            self.observations[t], self.actions[t] = obs, action
+            self.observation, reward, terminated, truncated, _ = self.envs.step(
+                action.cpu().numpy()
+            )
+            live = ~self.resetting
+            self.rewards[t], self.terminated[t], self.truncated[t] = reward, terminated, truncated
+            self.trained_on[t] = live
+            self.env_steps += int(live.sum())
+            self.episode_return += reward
+            for i in np.flatnonzero((terminated | truncated) & live):
+                curve.episode(self.env_steps, self.episode_return[i])
+                self.episode_return[i] = 0.0
+            self.resetting = terminated | truncated
+            self.length += 1
+
+    def batch(self, critic: nn.Module, gamma: float, gae_lambda: float) -> Batch:
+        """The trained-on transitions of the last `collect`, with advantages from `critic`.
+
+        Step t led to stored observation t+1, even across a time limit (step t+1 is then the reset
+        one, whose input is the final observation), so V of observation t+1 is what step t
+        bootstraps from, and truncated episodes bootstrap from V(final observation).
+        """
+        n = self.length
+        observations = self.observations[:n]
+        with torch.inference_mode():
+            values = critic(observations).squeeze(-1).cpu().numpy()
+            after = critic(
+                torch.as_tensor(self.observation, dtype=torch.float32, device=self.device)
+            )
+        next_values = np.concatenate([values[1:], after.squeeze(-1).cpu().numpy()[None]])
+        advantages = gae(
+            self.rewards[:n],
+            values,
+            next_values,
+            self.terminated[:n],
+            self.truncated[:n],
+            gamma,
+            gae_lambda,
+        )
+        keep = torch.from_numpy(self.trained_on[:n].reshape(-1)).to(self.device)
+
+        def flat(array: np.ndarray | torch.Tensor) -> torch.Tensor:
+            tensor = torch.as_tensor(array, dtype=torch.float32, device=self.device)
+            return tensor.reshape(n * self.envs.num_envs, *tensor.shape[2:])[keep]
+
+        return Batch(
+            observations=flat(observations),
+            actions=self.actions[:n].reshape(-1)[keep],
+            log_probs=flat(self.log_probs[:n]),
+            advantages=flat(advantages),
+            returns=flat(advantages + values),
+        )
+
+    def close(self) -> None:
+        self.envs.close()
+
+
 @LEARNERS.register("ppo")
 class PPOAgent(ControlAgent):
     """PPO with GAE on vectorised environments; keeps the actor with the best greedy evaluation."""
@@ -168,7 +315,7 @@ class PPOAgent(ControlAgent):
     def train(
         self, task: ControlTask, env_steps: int, curve: LearningCurve, recorder: Recorder
     ) -> None:
-        apply_thread_limit()
+        use_torch_threads()
         p = self.params
         torch.manual_seed(task.seed)
         actor = orthogonal_mlp(task.observation_size, p.hidden, task.n_actions, out_gain=0.01)
@@ -177,86 +324,27 @@ class PPOAgent(ControlAgent):
         actor, critic = actor.to(device), critic.to(device)
         parameters = [*actor.parameters(), *critic.parameters()]
         optimizer = make_optimizer(p.optimizer, parameters, p.lr, device_type=device.type)
-        self.policy_ = GreedyPolicy(actor)
-        best_return = -np.inf
+        self.kept_ = kept = BestActor(actor)
+        rollouts = Rollouts(task.make_vector_env(p.n_envs), p.n_steps, task.seed, device)
 
-        # Rollout storage, time-major: (n_steps, n_envs, ...).
-        shape = (p.n_steps, p.n_envs)
-        observations = torch.zeros((*shape, task.observation_size), device=device)
-        actions = torch.zeros(shape, dtype=torch.long, device=device)
-        log_probs = torch.zeros(shape, device=device)
-        rewards = np.zeros(shape)
-        terminated = np.zeros(shape, dtype=bool)
-        truncated = np.zeros(shape, dtype=bool)
-        trained_on = np.zeros(shape, dtype=bool)
-
-        envs = task.make_vector_env(p.n_envs)
-        observation, _ = envs.reset(seed=task.seed)
-        # gymnasium's NEXT_STEP autoreset: a copy that just finished ignores its next action and
-        # returns the new episode's first observation with reward 0. That step is no experience:
-        # it is neither trained on nor counted as an env step.
-        resetting = np.zeros(p.n_envs, dtype=bool)
-        episode_return = np.zeros(p.n_envs)
-        steps = 0
-        while steps < env_steps:
-            progress = steps / env_steps
+        while rollouts.env_steps < env_steps:
+            progress = rollouts.env_steps / env_steps
             for group in optimizer.param_groups:
                 group["lr"] = linear_decay(p.lr, p.lr_schedule, progress)
             clip_range = linear_decay(p.clip_range, p.clip_schedule, progress)
 
-            length = 0
-            while length < p.n_steps and steps < env_steps:
-                obs = torch.as_tensor(observation, dtype=torch.float32, device=device)
-                with torch.inference_mode():
-                    dist = Categorical(logits=actor(obs), validate_args=False)
-                    action = dist.sample()
-                    log_probs[length] = dist.log_prob(action)
-                observations[length], actions[length] = obs, action
-                observation, reward, term, trunc, _ = envs.step(action.cpu().numpy())
-                live = ~resetting
-                rewards[length], terminated[length], truncated[length] = reward, term, trunc
-                trained_on[length] = live
-                steps += int(live.sum())
-                episode_return += reward
-                for i in np.flatnonzero((term | trunc) & live):
-                    curve.episode(steps, episode_return[i])
-                    episode_return[i] = 0.0
-                resetting = term | trunc
-                length += 1
-
-            # Values of every stored observation, then of the one after the last step: step t led
-            # to observation t+1, even across a time limit (the next step is then the reset one),
-            # so truncated episodes bootstrap from V(final observation).
-            with torch.inference_mode():
-                values = critic(observations[:length]).squeeze(-1).cpu().numpy()
-                last = critic(torch.as_tensor(observation, dtype=torch.float32, device=device))
-            next_values = np.concatenate([values[1:], last.squeeze(-1).cpu().numpy()[None]])
-            advantages = gae(
-                rewards[:length],
-                values,
-                next_values,
-                terminated[:length],
-                truncated[:length],
-                p.gamma,
-                p.gae_lambda,
-            )
-            keep = torch.from_numpy(trained_on[:length].reshape(-1)).to(device)
-            b_obs = observations[:length].reshape(-1, task.observation_size)[keep]
-            b_actions = actions[:length].reshape(-1)[keep]
-            b_log_probs = log_probs[:length].reshape(-1)[keep]
-            b_advantages = torch.as_tensor(advantages.reshape(-1), dtype=torch.float32)
-            b_advantages = b_advantages.to(device)[keep]
-            b_returns = b_advantages + torch.as_tensor(values.reshape(-1), device=device)[keep]
-
+            rollouts.collect(actor, env_steps, curve)
+            batch = rollouts.batch(critic, p.gamma, p.gae_lambda)
             for _ in range(p.n_epochs):
-                for batch in torch.randperm(len(b_obs), device=device).split(p.batch_size):
-                    dist = Categorical(logits=actor(b_obs[batch]), validate_args=False)
-                    ratio = torch.exp(dist.log_prob(b_actions[batch]) - b_log_probs[batch])
-                    advantage = b_advantages[batch]
-                    if p.normalize_advantage and len(batch) > 1:
+                for index in torch.randperm(len(batch), device=device).split(p.batch_size):
+                    dist = Categorical(logits=actor(batch.observations[index]), validate_args=False)
+                    ratio = torch.exp(dist.log_prob(batch.actions[index]) - batch.log_probs[index])
+                    advantage = batch.advantages[index]
+                    if p.normalize_advantage and len(index) > 1:
                         advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
                     policy_loss = clipped_surrogate_loss(ratio, advantage, clip_range)
-                    value_loss = F.mse_loss(critic(b_obs[batch]).squeeze(-1), b_returns[batch])
+                    values = critic(batch.observations[index]).squeeze(-1)
+                    value_loss = F.mse_loss(values, batch.returns[index])
                     entropy = dist.entropy().mean()
                     loss = policy_loss - p.ent_coef * entropy + p.vf_coef * value_loss
                     optimizer.zero_grad(set_to_none=True)
@@ -264,12 +352,9 @@ class PPOAgent(ControlAgent):
                     nn.utils.clip_grad_norm_(parameters, p.max_grad_norm)
                     optimizer.step()
 
-            if curve.due(steps):
-                candidate = GreedyPolicy(actor)
-                mean = curve.evaluate(steps, candidate)
-                if mean >= best_return:  # ties keep the later, better-trained actor
-                    best_return, self.policy_ = mean, candidate
-        envs.close()
+            if curve.due(rollouts.env_steps):
+                kept.evaluate(curve, rollouts.env_steps, actor)
+        rollouts.close()
 
     def act(self, observation: np.ndarray) -> int:
-        return self.policy_(observation)
+        return self.kept_.policy(observation)
