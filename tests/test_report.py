@@ -243,7 +243,12 @@ def test_control_report_shows_returns_steps_to_solve_curves_and_the_spiking_agen
     np.savez(
         spiking.directory / "artifacts" / "weights.npz",
         episodes=np.array([0, 25, 50]),
-        actor=np.random.default_rng(0).random((3, 8, 4)),
+        actor=np.random.default_rng(0).random((3, 4, 8)),  # 2 actions x 2 neurons, 2 dims x 4
+        critic=np.random.default_rng(1).random((3, 2, 8)),
+        n_per_action=np.array(2),
+        n_critic=np.array(2),
+        n_per_dim=np.array(4),
+        dimension_names=np.array(["x", "v"]),
     )
     Activity(
         spikes={

@@ -51,9 +51,13 @@ _RASTER_CAPTION = (
     " picks the action."
 )
 _WEIGHTS_CAPTION = (
-    "Weight snapshots over training: mean weight onto each postsynaptic neuron (one line per"
-    " neuron, coloured by population where the run says which). Weights that only drift apart"
-    " between action populations are what lets one action win for a given input."
+    "Top: weights at the end of training, averaged over each action population (actor) and"
+    " over the critic, for every input neuron (blocks: observation dimensions, each from its"
+    " lowest to its highest preferred value). Bottom: over training, each input's preference"
+    " (weight onto the last action population minus the first; for CartPole push right minus"
+    " push left) and each input's critic weight. A learned CartPole controller prefers right"
+    " for positive pole angle and angular velocity and left for negative ones; the critic"
+    " values central pole angles and discounts the edges, where episodes end."
 )
 
 
@@ -217,9 +221,12 @@ def _spiking(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
                 title=f"{name}, seed {run.seed}: {activity.meta.get('title', 'one episode')}",
             )
             report.figure(fig, f"raster_{name}", f"spike raster of {name}", _RASTER_CAPTION)
-        if weights is not None:
-            fig = plot_weight_evolution(weights, title=f"{name}, seed {run.seed}")
-            if fig is not None:
-                report.figure(
-                    fig, f"weights_{name}", f"weight evolution of {name}", _WEIGHTS_CAPTION
-                )
+        if weights is not None and {"n_per_action", "n_critic", "n_per_dim"} <= set(weights):
+            fig = plot_weight_evolution(
+                weights,
+                {"actor": int(weights["n_per_action"]), "critic": int(weights["n_critic"])},
+                int(weights["n_per_dim"]),
+                [str(name) for name in weights.get("dimension_names", [])] or None,
+                title=f"{name}, seed {run.seed}",
+            )
+            report.figure(fig, f"weights_{name}", f"weight evolution of {name}", _WEIGHTS_CAPTION)

@@ -68,37 +68,59 @@ def plot_receptive_fields(
     return fig
 
 
-MAX_LINES = 60  # more lines than this stop being readable as individuals
-
-
 def plot_weight_evolution(
-    snapshots: dict[str, np.ndarray], x_key: str = "episodes", title: str | None = None
-) -> Figure | None:
-    """One panel per weight array recorded over training; None when nothing can be drawn.
+    snapshots: dict[str, np.ndarray],
+    group_sizes: dict[str, int],
+    n_per_dim: int,
+    dimension_names: list[str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Weights of population-coded connections: where they ended and how they got there.
 
-    `snapshots[x_key]` (1-D) gives the x of each snapshot (snapshot index when absent). A 3-D
-    array (snapshots, pre, post) is drawn as the mean weight onto each postsynaptic neuron; a
-    2-D array (snapshots, n) as one line per column. Other arrays are skipped.
+    `snapshots["episodes"]` (s,) gives the x axis; every other array named in `group_sizes` is
+    (s, post, pre), its post neurons in consecutive groups of `group_sizes[name]` (one group
+    per action, or one critic group), its inputs in blocks of `n_per_dim` per observation
+    dimension. Top row: the last snapshot, averaged over each group (rows) against inputs
+    (columns, one block per dimension). Bottom row: over training, the weight of every input
+    onto the group (one group), or its preference = the last group minus the first (two or
+    more: which action the input votes for), coloured by dimension.
     """
-    arrays = {
-        name: np.asarray(values, dtype=np.float64)
-        for name, values in snapshots.items()
-        if name != x_key and np.ndim(values) in (2, 3)
-    }
-    if not arrays:
-        return None
-    fig = Figure(figsize=(5 * len(arrays), 3.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(arrays)))
-    for ax, (name, values) in zip(axes, arrays.items(), strict=True):
-        lines = values.mean(axis=1) if values.ndim == 3 else values
-        x = snapshots.get(x_key)
-        x = np.arange(len(lines)) if x is None or len(x) != len(lines) else np.asarray(x)
-        step = max(1, lines.shape[1] // MAX_LINES)
-        ax.plot(x, lines[:, ::step], lw=0.8, alpha=0.7)
-        ax.set_title(name + (" (mean over inputs)" if values.ndim == 3 else ""))
-        ax.set_xlabel(x_key if x_key in snapshots else "snapshot")
-        ax.set_ylabel("weight")
-        ax.grid(alpha=0.3)
+    names = [name for name in group_sizes if name in snapshots]
+    episodes = np.asarray(snapshots["episodes"])
+    fig = Figure(figsize=(6 * len(names), 6.2), layout="constrained")
+    axes = fig.subplots(2, len(names), squeeze=False)
+    for column, name in enumerate(names):
+        weights = np.asarray(snapshots[name], dtype=np.float64)
+        n_groups = weights.shape[1] // group_sizes[name]
+        grouped = weights.reshape(len(weights), n_groups, group_sizes[name], -1).mean(axis=2)
+        n_dims = grouped.shape[-1] // n_per_dim
+        labels = dimension_names or [f"dim {d}" for d in range(n_dims)]
+
+        top = axes[0, column]
+        image = top.imshow(grouped[-1], aspect="auto", cmap="viridis", interpolation="nearest")
+        fig.colorbar(image, ax=top, label="mean weight")
+        for d in range(1, n_dims):
+            top.axvline(d * n_per_dim - 0.5, color="w", lw=1.5)
+        top.set_xticks(
+            [(d + 0.5) * n_per_dim - 0.5 for d in range(n_dims)],
+            labels[:n_dims],
+            fontsize=8,
+            rotation=12,
+        )
+        top.set_yticks(range(n_groups), [f"{name} {g}" for g in range(n_groups)])
+        top.set_title(f"{name}: weights after episode {episodes[-1]}")
+
+        bottom = axes[1, column]
+        trend = grouped[:, -1] - grouped[:, 0] if n_groups > 1 else grouped[:, 0]
+        for d in range(n_dims):
+            block = trend[:, d * n_per_dim : (d + 1) * n_per_dim]
+            bottom.plot(episodes, block, color=f"C{d}", lw=0.9, alpha=0.8)
+            bottom.plot([], [], color=f"C{d}", label=labels[d])
+        bottom.set_xlabel("training episode")
+        bottom.set_ylabel(f"group {n_groups - 1} - group 0 weight" if n_groups > 1 else "weight")
+        bottom.axhline(0, color="k", lw=0.5)
+        bottom.legend(fontsize=7, ncols=2)
+        bottom.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
     return fig
