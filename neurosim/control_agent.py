@@ -29,10 +29,10 @@ class LearningCurve:
     `train_return` (mean of the last TRAIN_WINDOW training episodes).
     """
 
-    def __init__(self, task: ControlTask, budget_env_steps: int):
+    def __init__(self, task: ControlTask, budget_env_steps: int, eval_every: int | None = None):
         self.task = task
         self.budget_env_steps = budget_env_steps
-        self.eval_every = task.eval_every_steps(budget_env_steps)
+        self.eval_every = task.eval_every or eval_every or max(1, budget_env_steps // 20)
         self.history = History()
         self.episode_returns: list[float] = []
         self.episode_end_steps: list[int] = []
@@ -103,6 +103,11 @@ class ControlAgent(Learner):
 
     task_kind: ClassVar[str] = "control"
     default_epochs = 1
+    # Agents whose budget is not env steps (the spiking agent counts episodes) override these:
+    # the env-step budget when the spec gives none (None: the task's), and the evaluation
+    # interval when the task sets none (None: 1/20 of the budget).
+    default_env_steps: ClassVar[int | None] = None
+    default_eval_every: ClassVar[int | None] = None
 
     def fit(self, task: ControlTask, budget: Budget, recorder: Recorder) -> History:
         if getattr(task, "kind", None) != "control":
@@ -111,8 +116,8 @@ class ControlAgent(Learner):
             raise UserError(
                 f"learner '{self.name}': budget 'wall_time_s' is not supported; use 'env_steps'"
             )
-        env_steps = budget.env_steps or task.spec.default_env_steps
-        self.curve_ = LearningCurve(task, env_steps)
+        env_steps = budget.env_steps or self.default_env_steps or task.spec.default_env_steps
+        self.curve_ = LearningCurve(task, env_steps, self.default_eval_every)
         self.train(task, env_steps, self.curve_, recorder)
         self.final_returns_ = task.evaluate_policy(self.act)
         recorder.json(

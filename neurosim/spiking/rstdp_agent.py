@@ -9,7 +9,9 @@ of both the actor's and the critic's synapses (the rule comes from the library, 
 default).
 
 The budget: ControlAgent counts env steps, but this agent is judged on episodes; it stops at
-`episodes` or at the env-step budget, whichever comes first (pass a large `env_steps` in specs).
+`episodes` or at the env-step budget, whichever comes first. Without an `env_steps` budget the
+episodes decide (the default budget is 10 million steps), and a greedy evaluation runs every
+20 000 env steps unless the task sets `eval_every` (each costs 20 episodes of simulation).
 """
 
 from __future__ import annotations
@@ -276,6 +278,8 @@ class RSTDPAgent(ControlAgent):
 
     name = "rstdp-agent"
     Params = RSTDPAgentParams
+    default_env_steps = 10_000_000
+    default_eval_every = 20_000
 
     def train(
         self, task: ControlTask, env_steps: int, curve: LearningCurve, recorder: Recorder

@@ -136,9 +136,6 @@ class ControlTask:
         except (gym.error.Error, ValueError):
             return gym.make_vec(self.env_id, num_envs=n_envs, vectorization_mode="sync")
 
-    def eval_every_steps(self, budget_env_steps: int) -> int:
-        return self.eval_every or max(1, budget_env_steps // 20)
-
     def evaluate_policy(self, policy: Policy, episodes: int | None = None) -> np.ndarray:
         """Returns of `episodes` greedy episodes on evaluation seeds disjoint from training."""
         episodes = episodes or self.eval_episodes
