@@ -121,6 +121,7 @@ class Circuit:
                 synapse_model(rule),
                 on_pre="v_post += input_gain * w\n" + rule.on_pre,
                 on_post=rule.on_post or None,
+                method="euler",  # the rule's clock-driven ODEs (eligibility, dopamine-gated w)
                 clock=clock,
                 name=f"{name}_{population}_syn",
                 namespace=namespace,
