@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import types
 import typing
+from collections.abc import Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
 from neurosim.errors import ParameterError
@@ -87,6 +88,14 @@ def build_params(cls: type, values: dict[str, Any], owner: str) -> Any:
     if validate is not None:
         validate(owner)
     return params
+
+
+def check_fields(owner: str, params: object, checks: Sequence[tuple[str, bool, str]]) -> None:
+    """Raise ParameterError for the first failed (field, ok, must) check, naming the field: the
+    range checks that types alone cannot express, in one message format for every learner."""
+    for field, ok, must in checks:
+        if not ok:
+            raise ParameterError(f"{owner}: field '{field}' {must}, got {getattr(params, field)!r}")
 
 
 def field_names(cls: type) -> list[str]:

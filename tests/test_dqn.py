@@ -9,17 +9,17 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
-from neurosim.deep.device import THREADS_ENV, resolve_device
-from neurosim.deep.dqn import (
-    DQN,
+from neurosim.deep.device import (
     MAX_CPU_PARAMETERS,
-    GreedyPolicy,
+    THREADS_ENV,
     choose_device,
-    double_dqn_target,
-    linear_epsilon,
-    set_torch_threads,
+    resolve_device,
+    use_torch_threads,
 )
+from neurosim.deep.dqn import DQN, double_dqn_target, linear_epsilon
+from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.replay import ReplayBuffer
 from neurosim.errors import ParameterError
@@ -135,26 +135,28 @@ def test_greedy_policy_matches_the_torch_network() -> None:
     observations = torch.randn(200, 4)
     with torch.no_grad():
         expected = network(observations).numpy()
-    policy = GreedyPolicy(network)
-    got = np.stack([policy.q_values(o) for o in observations.numpy()])
+    policy = FrozenPolicy(network)
+    got = np.stack([policy.outputs(o) for o in observations.numpy()])
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     assert [policy(o) for o in observations.numpy()] == list(expected.argmax(axis=1))
 
 
 def test_auto_device_keeps_small_nets_on_the_cpu() -> None:
-    assert choose_device("auto", MAX_CPU_PARAMETERS).type == "cpu"
-    assert choose_device("auto", MAX_CPU_PARAMETERS + 1) == resolve_device("auto")
-    assert choose_device("cpu", 10 * MAX_CPU_PARAMETERS).type == "cpu"
+    at_limit = nn.Linear(999, 1000)  # 999,000 weights + 1000 biases = MAX_CPU_PARAMETERS
+    assert sum(w.numel() for w in at_limit.parameters()) == MAX_CPU_PARAMETERS
+    assert choose_device("auto", [at_limit]).type == "cpu"
+    assert choose_device("auto", [at_limit, nn.Linear(1, 1)]) == resolve_device("auto")
+    assert choose_device("cpu", [at_limit] * 10).type == "cpu"
 
 
 def test_one_torch_thread_unless_the_environment_says_otherwise(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(THREADS_ENV)
-    set_torch_threads()
+    use_torch_threads()
     assert torch.get_num_threads() == 1
     monkeypatch.setenv(THREADS_ENV, "2")
-    set_torch_threads()
+    use_torch_threads()
     assert torch.get_num_threads() == 2
 
 

@@ -11,16 +11,15 @@ import torch
 
 from neurosim.control_agent import LearningCurve
 from neurosim.deep.advantages import discounted_returns, gae
-from neurosim.deep.device import THREADS_ENV
+from neurosim.deep.device import THREADS_ENV, choose_device
+from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.ppo import (
     BestActor,
-    GreedyPolicy,
     PPOAgent,
     Rollouts,
     clipped_surrogate_loss,
     linear_decay,
     orthogonal_mlp,
-    pick_device,
 )
 from neurosim.errors import ParameterError
 from neurosim.learner import Budget, Recorder
@@ -146,7 +145,7 @@ def test_time_limits_bootstrap_from_the_final_observation() -> None:
 def test_greedy_policy_is_a_frozen_copy_of_the_actor() -> None:
     torch.manual_seed(0)
     actor = orthogonal_mlp(4, [64, 64], 2, out_gain=1.0)
-    policy = GreedyPolicy(actor)
+    policy = FrozenPolicy(actor)
     observations = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
     with torch.no_grad():
         expected = actor(torch.from_numpy(observations)).argmax(1).numpy()
@@ -163,7 +162,7 @@ class ScriptedCurve:
     def __init__(self, means: list[float]):
         self.means = iter(means)
 
-    def evaluate(self, env_steps: int, policy: GreedyPolicy) -> float:
+    def evaluate(self, env_steps: int, policy: FrozenPolicy) -> float:
         return next(self.means)
 
 
@@ -182,9 +181,9 @@ def test_auto_device_keeps_small_nets_on_the_cpu(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     small = orthogonal_mlp(4, [64, 64], 2, out_gain=1.0)
     large = torch.nn.Linear(1000, 1000)  # 1,001,000 parameters
-    assert pick_device("auto", [small, small]).type == "cpu"
-    assert pick_device("auto", [large]).type == "cuda"
-    assert pick_device("cpu", [large]).type == "cpu"
+    assert choose_device("auto", [small, small]).type == "cpu"
+    assert choose_device("auto", [large]).type == "cuda"
+    assert choose_device("cpu", [large]).type == "cpu"
 
 
 @pytest.mark.parametrize(

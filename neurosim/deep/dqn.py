@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 
 import numpy as np
 import torch
@@ -18,21 +17,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurosim.control_agent import ControlAgent, LearningCurve
-from neurosim.deep.device import THREADS_ENV, apply_thread_limit, resolve_device
-from neurosim.deep.mlp import _is_device_name, build_mlp
+from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
+from neurosim.deep.frozen_policy import FrozenPolicy
+from neurosim.deep.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
 from neurosim.deep.replay import ReplayBuffer
-from neurosim.errors import ParameterError
 from neurosim.learner import Recorder
+from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.control import ControlTask
-
-# "auto" keeps Q-networks up to this size on the CPU. A batch-64 step of the default 67k-parameter
-# net is ~1-2 ms on one core here, bound by per-op dispatch and small matmuls; on a GPU every one
-# of the step's ~40 kernels costs a launch (~5-10 us) and the step gains little. Past ~1M
-# parameters a step is >0.4 GFLOP (~10 ms on a core) and the GPU wins. No GPU was available to
-# measure the crossover: this is an estimate; pass device="cuda" to override.
-MAX_CPU_PARAMETERS = 1_000_000
 
 
 @dataclasses.dataclass
@@ -63,31 +56,34 @@ class DQNParams:
     device: str = "auto"
 
     def validate(self, owner: str) -> None:
-        checks = [
-            ("net_arch", all(units >= 1 for units in self.net_arch), "needs layer sizes >= 1"),
-            ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
-            ("batch_size", self.batch_size >= 1, "must be >= 1"),
-            ("buffer_size", self.buffer_size >= 1, "must be >= 1"),
-            ("learning_starts", self.learning_starts >= 0, "must be >= 0"),
-            ("gamma", 0 <= self.gamma <= 1, "must be in [0, 1]"),
-            ("target_update_interval", self.target_update_interval >= 1, "must be >= 1"),
-            ("train_freq", self.train_freq >= 1, "must be >= 1"),
-            ("gradient_steps", self.gradient_steps >= 1, "must be >= 1"),
-            ("exploration_fraction", 0 < self.exploration_fraction <= 1, "must be in (0, 1]"),
-            (
-                "exploration_initial_eps",
-                0 <= self.exploration_initial_eps <= 1,
-                "must be in [0, 1]",
-            ),
-            ("exploration_final_eps", 0 <= self.exploration_final_eps <= 1, "must be in [0, 1]"),
-            ("max_grad_norm", self.max_grad_norm > 0, "must be > 0"),
-            ("device", _is_device_name(self.device), "must be 'auto' or a torch device"),
-        ]
-        for field, ok, must in checks:
-            if not ok:
-                raise ParameterError(
-                    f"{owner}: field '{field}' {must}, got {getattr(self, field)!r}"
-                )
+        check_fields(
+            owner,
+            self,
+            [
+                ("net_arch", all(units >= 1 for units in self.net_arch), "needs layer sizes >= 1"),
+                ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
+                ("batch_size", self.batch_size >= 1, "must be >= 1"),
+                ("buffer_size", self.buffer_size >= 1, "must be >= 1"),
+                ("learning_starts", self.learning_starts >= 0, "must be >= 0"),
+                ("gamma", 0 <= self.gamma <= 1, "must be in [0, 1]"),
+                ("target_update_interval", self.target_update_interval >= 1, "must be >= 1"),
+                ("train_freq", self.train_freq >= 1, "must be >= 1"),
+                ("gradient_steps", self.gradient_steps >= 1, "must be >= 1"),
+                ("exploration_fraction", 0 < self.exploration_fraction <= 1, "must be in (0, 1]"),
+                (
+                    "exploration_initial_eps",
+                    0 <= self.exploration_initial_eps <= 1,
+                    "must be in [0, 1]",
+                ),
+                (
+                    "exploration_final_eps",
+                    0 <= self.exploration_final_eps <= 1,
+                    "must be in [0, 1]",
+                ),
+                ("max_grad_norm", self.max_grad_norm > 0, "must be > 0"),
+                ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
+            ],
+        )
 
 
 def linear_epsilon(step: int, total_steps: int, fraction: float, start: float, end: float) -> float:
@@ -113,46 +109,6 @@ def double_dqn_target(
     return rewards + gamma * (1.0 - terminated) * next_values
 
 
-def choose_device(name: str, n_parameters: int) -> torch.device:
-    """'auto' means the CPU for nets up to MAX_CPU_PARAMETERS, else resolve_device's choice."""
-    if name == "auto" and n_parameters <= MAX_CPU_PARAMETERS:
-        return torch.device("cpu")
-    return resolve_device(name)
-
-
-class GreedyPolicy:
-    """A frozen numpy copy of a ReLU Q-network (from build_mlp) that picks one action at a time.
-
-    Acting is one observation per call, ~250k calls per CartPole run counting evaluation episodes;
-    torch spends ~65 us per call on dispatch, numpy ~15 us for the same 4-256-256-2 forward pass.
-    """
-
-    def __init__(self, network: nn.Sequential):
-        self.layers = [
-            (m.weight.detach().cpu().numpy().copy(), m.bias.detach().cpu().numpy().copy())
-            for m in network
-            if isinstance(m, nn.Linear)
-        ]
-
-    def q_values(self, observation: np.ndarray) -> np.ndarray:
-        hidden = np.asarray(observation, dtype=np.float32)
-        for weight, bias in self.layers[:-1]:
-            hidden = np.maximum(weight @ hidden + bias, 0.0)
-        weight, bias = self.layers[-1]
-        return weight @ hidden + bias
-
-    def __call__(self, observation: np.ndarray) -> int:
-        return int(np.argmax(self.q_values(observation)))
-
-
-def set_torch_threads() -> None:
-    """One thread unless NEUROSIM_TORCH_THREADS says otherwise: measured fastest for these nets."""
-    if THREADS_ENV in os.environ:
-        apply_thread_limit()
-    else:
-        torch.set_num_threads(1)
-
-
 @LEARNERS.register("dqn")
 class DQN(ControlAgent):
     """Double DQN with uniform replay, a hard-copied target network and best-model keeping.
@@ -169,14 +125,13 @@ class DQN(ControlAgent):
         self, task: ControlTask, env_steps: int, curve: LearningCurve, recorder: Recorder
     ) -> None:
         p: DQNParams = self.params
-        set_torch_threads()
+        use_torch_threads()
         torch.manual_seed(task.seed)
         rng = np.random.default_rng(task.seed)
-        n_actions = task.n_actions  # read once: the task builds an environment to answer
+        n_actions = task.n_actions
 
         q_network = build_mlp(task.observation_size, p.net_arch, n_actions, "relu", 0.0)
-        n_parameters = sum(w.numel() for w in q_network.parameters())
-        self.device_ = device = choose_device(p.device, n_parameters)
+        self.device_ = device = choose_device(p.device, [q_network])
         self.q_network_ = q_network = q_network.to(device)
         target_network = build_mlp(task.observation_size, p.net_arch, n_actions, "relu", 0.0)
         target_network = target_network.to(device).requires_grad_(False)
@@ -186,7 +141,7 @@ class DQN(ControlAgent):
         )
         self.replay_ = buffer = ReplayBuffer(p.buffer_size, task.observation_size)
 
-        acting = self.policy_ = GreedyPolicy(q_network)  # refreshed after every training burst
+        acting = self.policy_ = FrozenPolicy(q_network)  # refreshed after every training burst
         best_return = -np.inf
         trace: dict[str, list[float]] = {"env_steps": [], "mean_q": [], "loss": []}
 
@@ -219,7 +174,7 @@ class DQN(ControlAgent):
                 target_network.load_state_dict(q_network.state_dict())
             if done_steps % p.train_freq == 0 and done_steps > p.learning_starts:
                 mean_q, loss = self._train_burst(buffer, rng, q_network, target_network, optimizer)
-                acting = GreedyPolicy(q_network)
+                acting = FrozenPolicy(q_network)
                 if recorder.enabled:
                     trace["env_steps"].append(done_steps)
                     trace["mean_q"].append(mean_q.item())

@@ -15,25 +15,15 @@ import torch
 from torch import nn
 
 from neurosim.activity import Activity, Signal
-from neurosim.deep.device import apply_thread_limit, resolve_device
+from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.errors import ParameterError
 from neurosim.learner import Budget, History, Learner, Recorder, Stopwatch
+from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.base import Split, Task
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 N_RECORDED_SAMPLES = 10
-
-
-def _is_device_name(name: str) -> bool:
-    if name == "auto":
-        return True
-    try:
-        torch.device(name)
-    except RuntimeError:
-        return False
-    return True
 
 
 @dataclasses.dataclass
@@ -59,21 +49,20 @@ class MLPParams:
     device: str = "auto"
 
     def validate(self, owner: str) -> None:
-        checks = [
-            ("hidden", all(units >= 1 for units in self.hidden), "needs layer sizes >= 1"),
-            ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
-            ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
-            ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
-            ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
-            ("batch_size", self.batch_size >= 1, "must be >= 1"),
-            ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
-            ("device", _is_device_name(self.device), "must be 'auto' or a torch device"),
-        ]
-        for field, ok, must in checks:
-            if not ok:
-                raise ParameterError(
-                    f"{owner}: field '{field}' {must}, got {getattr(self, field)!r}"
-                )
+        check_fields(
+            owner,
+            self,
+            [
+                ("hidden", all(units >= 1 for units in self.hidden), "needs layer sizes >= 1"),
+                ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
+                ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
+                ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
+                ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
+                ("batch_size", self.batch_size >= 1, "must be >= 1"),
+                ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
+                ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
+            ],
+        )
 
 
 def build_mlp(

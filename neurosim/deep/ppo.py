@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-from collections.abc import Sequence
 from typing import Literal
 
 import gymnasium as gym
@@ -23,47 +21,16 @@ from torch.distributions import Categorical
 
 from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.deep.advantages import gae
-from neurosim.deep.device import THREADS_ENV, apply_thread_limit, resolve_device
+from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
+from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.errors import ParameterError
 from neurosim.learner import Recorder
+from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.control import ControlTask
 
 Schedule = Literal["linear", "constant"]
-
-# Below this many parameters `device="auto"` stays on the CPU: every env step runs the actor on
-# only n_envs observations, and on a GPU each such call pays kernel launches and a host sync that
-# cost more than the whole CPU forward pass of a 64-64 net (~4.5k parameters). Only nets far
-# larger than the classic-control ones have matrix products big enough to win that back.
-LARGE_NET_PARAMETERS = 1_000_000
-
-
-def use_torch_threads() -> None:
-    """One torch thread unless NEUROSIM_TORCH_THREADS says otherwise: matrices this small only
-    lose by being split across threads (measured on this machine for several torch agents)."""
-    if THREADS_ENV in os.environ:
-        apply_thread_limit()
-    else:
-        torch.set_num_threads(1)
-
-
-def check_fields(owner: str, params: object, checks: Sequence[tuple[str, bool, str]]) -> None:
-    """Raise ParameterError for the first failed (field, ok, must) check, naming the field."""
-    for field, ok, must in checks:
-        if not ok:
-            raise ParameterError(f"{owner}: field '{field}' {must}, got {getattr(params, field)!r}")
-
-
-def is_device_name(name: str) -> bool:
-    if name == "auto":
-        return True
-    try:
-        torch.device(name)
-    except RuntimeError:
-        return False
-    return True
 
 
 @dataclasses.dataclass
@@ -117,7 +84,9 @@ class PPOParams:
         )
 
 
-def orthogonal_mlp(n_inputs: int, hidden: list[int], n_outputs: int, out_gain: float) -> nn.Module:
+def orthogonal_mlp(
+    n_inputs: int, hidden: list[int], n_outputs: int, out_gain: float
+) -> nn.Sequential:
     """A tanh MLP with SB3's orthogonal init: gain sqrt(2) inside, `out_gain` on the readout.
 
     A small actor gain (0.01) starts the policy near uniform, so early rollouts explore.
@@ -131,50 +100,29 @@ def orthogonal_mlp(n_inputs: int, hidden: list[int], n_outputs: int, out_gain: f
     return net
 
 
-def pick_device(name: str, nets: Sequence[nn.Module]) -> torch.device:
-    """`auto` means the CPU unless the nets are large (see LARGE_NET_PARAMETERS)."""
-    if name != "auto":
-        return resolve_device(name)
-    size = sum(p.numel() for net in nets for p in net.parameters())
-    return resolve_device("auto") if size >= LARGE_NET_PARAMETERS else torch.device("cpu")
+def actor_critic(
+    task: ControlTask, hidden: list[int], device_name: str
+) -> tuple[nn.Sequential, nn.Sequential, torch.device]:
+    """The tanh actor and critic that PPO and REINFORCE start from, on the device they train on.
 
-
-class GreedyPolicy:
-    """A frozen copy of a tanh actor (an `orthogonal_mlp`) that plays argmax of its logits.
-
-    A copy, so later updates cannot change a kept model. It runs in numpy because evaluation
-    feeds one observation at a time: there torch's per-call overhead (~70 us measured here) is
-    ~6x a whole numpy pass through a 64-64 net, and evaluation would dominate the fit's time.
+    Seed torch first: the orthogonal init draws from torch's global generator.
     """
-
-    def __init__(self, actor: nn.Module):
-        self.layers = [
-            (layer.weight.detach().cpu().numpy().T.copy(), layer.bias.detach().cpu().numpy().copy())
-            for layer in actor.modules()
-            if isinstance(layer, nn.Linear)
-        ]
-
-    def logits(self, observation: np.ndarray) -> np.ndarray:
-        hidden = np.asarray(observation, dtype=np.float32)
-        for weight, bias in self.layers[:-1]:
-            hidden = np.tanh(hidden @ weight + bias)
-        weight, bias = self.layers[-1]
-        return hidden @ weight + bias
-
-    def __call__(self, observation: np.ndarray) -> int:
-        return int(np.argmax(self.logits(observation)))
+    actor = orthogonal_mlp(task.observation_size, hidden, task.n_actions, out_gain=0.01)
+    critic = orthogonal_mlp(task.observation_size, hidden, 1, out_gain=1.0)
+    device = choose_device(device_name, [actor, critic])
+    return actor.to(device), critic.to(device), device
 
 
 class BestActor:
     """The greedy policy of the actor with the best evaluation so far (ties keep the later one,
     which has trained longer)."""
 
-    def __init__(self, actor: nn.Module):
-        self.policy = GreedyPolicy(actor)
+    def __init__(self, actor: nn.Sequential):
+        self.policy = FrozenPolicy(actor)
         self.best_return = -np.inf
 
-    def evaluate(self, curve: LearningCurve, env_steps: int, actor: nn.Module) -> None:
-        candidate = GreedyPolicy(actor)
+    def evaluate(self, curve: LearningCurve, env_steps: int, actor: nn.Sequential) -> None:
+        candidate = FrozenPolicy(actor)
         mean = curve.evaluate(env_steps, candidate)
         if mean >= self.best_return:
             self.best_return, self.policy = mean, candidate
@@ -318,10 +266,8 @@ class PPOAgent(ControlAgent):
         use_torch_threads()
         p = self.params
         torch.manual_seed(task.seed)
-        actor = orthogonal_mlp(task.observation_size, p.hidden, task.n_actions, out_gain=0.01)
-        critic = orthogonal_mlp(task.observation_size, p.hidden, 1, out_gain=1.0)
-        self.device_ = device = pick_device(p.device, [actor, critic])
-        actor, critic = actor.to(device), critic.to(device)
+        actor, critic, device = actor_critic(task, p.hidden, p.device)
+        self.device_ = device
         parameters = [*actor.parameters(), *critic.parameters()]
         optimizer = make_optimizer(p.optimizer, parameters, p.lr, device_type=device.type)
         self.kept_ = kept = BestActor(actor)

@@ -18,16 +18,11 @@ from torch import nn
 
 from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.deep.advantages import discounted_returns
+from neurosim.deep.device import is_device_name, use_torch_threads
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.deep.ppo import (
-    BestActor,
-    check_fields,
-    is_device_name,
-    orthogonal_mlp,
-    pick_device,
-    use_torch_threads,
-)
+from neurosim.deep.ppo import BestActor, actor_critic
 from neurosim.learner import Recorder
+from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.control import ControlTask
 
@@ -99,10 +94,8 @@ class ReinforceAgent(ControlAgent):
         use_torch_threads()
         p = self.params
         torch.manual_seed(task.seed)
-        actor = orthogonal_mlp(task.observation_size, p.hidden, task.n_actions, out_gain=0.01)
-        critic = orthogonal_mlp(task.observation_size, p.hidden, 1, out_gain=1.0)
-        self.device_ = device = pick_device(p.device, [actor, critic])
-        actor, critic = actor.to(device), critic.to(device)
+        actor, critic, device = actor_critic(task, p.hidden, p.device)
+        self.device_ = device
         actor_optimizer = make_optimizer(
             p.optimizer, actor.parameters(), p.lr, device_type=device.type
         )

@@ -9,6 +9,7 @@ reaches the task's threshold, and the area under the learning curve.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import gymnasium as gym
@@ -104,15 +105,17 @@ class ControlTask:
     def references(self) -> dict[str, str]:
         return self.spec.references
 
-    @property
+    # The environment's sizes are read once per task: each read would build an environment
+    # (~550 us), and agents ask for them while they set up.
+    @functools.cached_property
     def observation_size(self) -> int:
         return int(np.prod(self._space().observation_space.shape))
 
-    @property
+    @functools.cached_property
     def n_actions(self) -> int:
         return int(self._space().action_space.n)
 
-    @property
+    @functools.cached_property
     def max_episode_steps(self) -> int:
         return int(self._space().spec.max_episode_steps)
 
