@@ -75,6 +75,8 @@ def format_metric(name: str, mean: float, sd: float, n_seeds: int) -> str:
         return "–"
     if name.endswith("accuracy"):
         mean_text, sd_text = f"{100 * mean:.1f}", f"{100 * sd:.1f}"
+    elif abs(mean) >= 1000:  # env steps: 25900 reads better than 2.59e+04
+        mean_text, sd_text = f"{float(f'{mean:.3g}'):.0f}", f"{float(f'{sd:.2g}'):.0f}"
     else:
         mean_text, sd_text = f"{mean:.3g}", f"{sd:.2g}"
     return mean_text if n_seeds < 2 else f"{mean_text} ± {sd_text}"
@@ -85,8 +87,10 @@ def summary_table(records: Sequence[_Record]) -> str:
     rows = summary_rows(records)
     if not rows:
         return "(no stored runs)"
+    order = ["test accuracy", *(f"eval {name}" for name in CONTROL_METRICS)]
     names = sorted(
-        {name for row in rows for name in row.metrics}, key=lambda n: (n != "test accuracy", n)
+        {name for row in rows for name in row.metrics},
+        key=lambda n: (order.index(n) if n in order else len(order), n),
     )
     headers = ["task", "learner", "seeds"]
     headers += [name + (" (%)" if name.endswith("accuracy") else "") for name in names]
