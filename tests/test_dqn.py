@@ -18,7 +18,7 @@ from neurosim.deep.device import (
     resolve_device,
     use_torch_threads,
 )
-from neurosim.deep.dqn import DQN, double_dqn_target, linear_epsilon
+from neurosim.deep.dqn import DQN, double_dqn_target, linear_epsilon, max_target
 from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.replay import ReplayBuffer
@@ -117,6 +117,9 @@ def test_double_dqn_target_by_hand() -> None:
     # row 0: online picks action 0, target scores it 10 (vanilla DQN would take 20);
     # row 1: terminal, reward only; row 2: online picks action 1, scored -1
     torch.testing.assert_close(target, torch.tensor([1 + 0.9 * 10, 0.5, 2 - 0.9]))
+    # the max target (double_q = false) takes each row's largest target value instead
+    vanilla = max_target(rewards, terminated, next_q_target, gamma=0.9)
+    torch.testing.assert_close(vanilla, torch.tensor([1 + 0.9 * 20, 0.5, 2 + 0.9 * 7]))
 
 
 def test_epsilon_schedule_is_linear_then_flat() -> None:
