@@ -12,9 +12,11 @@ machine hits both alike. SB3 is needed for this script only (`make bench-rl` ins
 
     python benchmarks/rl_vs_sb3.py [--agents dqn ppo] [--seeds 0 1 2] [--task cartpole]
 
-Differences that remain by design: neurosim's DQN uses the double-DQN target and keeps the
-best-evaluated model (SB3's DQN uses the plain max target and keeps the last); PPO matches SB3's
-algorithm. Both SB3 agents get rl-baselines3-zoo's hyperparameters, which are neurosim's defaults.
+neurosim's `dqn` runs twice: as configured by default (double-DQN target) and with
+`double_q = false`, SB3's max target, which makes it the same algorithm as SB3's DQN. neurosim's
+agents keep the best-evaluated model and SB3 the last, which changes the final score, not the
+steps or time to solve. PPO matches SB3's algorithm. Every agent gets rl-baselines3-zoo's
+hyperparameters, which are neurosim's defaults.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from neurosim.tasks import make_task
 from neurosim.tasks.control import ControlTask
 
 BUDGETS = {"dqn": 50_000, "ppo": 100_000}
+# neurosim configurations run beside SB3's agent: label -> learner parameters
+VARIANTS = {"dqn": {"dqn": {}, "dqn max-target": {"double_q": False}}, "ppo": {"ppo": {}}}
 
 
 @dataclasses.dataclass
@@ -46,8 +50,8 @@ class Outcome:
     fit_s: float
 
 
-def run_neurosim(agent: str, task: ControlTask, env_steps: int) -> Outcome:
-    learner = LEARNERS.get(agent)()
+def run_neurosim(agent: str, params: dict, task: ControlTask, env_steps: int) -> Outcome:
+    learner = LEARNERS.get(agent)(**params)
     start = time.perf_counter()
     learner.fit(task, Budget(env_steps=env_steps), Recorder())
     fit_s = time.perf_counter() - start
@@ -162,27 +166,32 @@ def main() -> None:
     for agent in args.agents:
         env_steps = BUDGETS[agent]
         print(f"\n{agent} on {args.task}, {env_steps} env steps")
-        rows = []
+        outcomes: dict[str, list[Outcome]] = {label: [] for label in [*VARIANTS[agent], "SB3"]}
         for seed in args.seeds:
             task = make_task(args.task, seed)
-            ours = run_neurosim(agent, task, env_steps)
-            theirs = run_sb3(agent, task, env_steps)
-            rows.append((ours, theirs))
-            print(f"  seed {seed} neurosim {describe(ours)}")
-            print(f"         SB3      {describe(theirs)}")
+            for label, params in VARIANTS[agent].items():
+                outcomes[label].append(run_neurosim(agent, params, task, env_steps))
+            outcomes["SB3"].append(run_sb3(agent, task, env_steps))
+            theirs = outcomes["SB3"][-1]
+            print(f"  seed {seed}")
+            for label, results in outcomes.items():
+                ours = results[-1]
+                line = f"    {label:<15} {describe(ours)}"
+                if label != "SB3":
+                    line += (
+                        f" | / SB3: steps {ratio(ours.steps_to_solve, theirs.steps_to_solve)}"
+                        f", wall to solve {ratio(ours.wall_s_to_solve, theirs.wall_s_to_solve)}"
+                        f", fit {ratio(ours.fit_s, theirs.fit_s)}"
+                    )
+                print(line, flush=True)
+        for label, results in outcomes.items():
+            solved = sum(np.isfinite(r.steps_to_solve) for r in results)
+            walls = [r.wall_s_to_solve for r in results if np.isfinite(r.wall_s_to_solve)]
+            wall = f"{np.mean(walls):.1f} s" if walls else "–"
             print(
-                f"         ratio    steps {ratio(ours.steps_to_solve, theirs.steps_to_solve)}"
-                f"  wall to solve {ratio(ours.wall_s_to_solve, theirs.wall_s_to_solve)}"
-                f"  fit {ratio(ours.fit_s, theirs.fit_s)}"
+                f"  {label:<15} solved {solved}/{len(results)}, mean wall to solve {wall},"
+                f" mean fit {np.mean([r.fit_s for r in results]):.1f} s"
             )
-        wall = [ratio(o.wall_s_to_solve, t.wall_s_to_solve) for o, t in rows]
-        solved = [
-            sum(np.isfinite(x.steps_to_solve) for x in side) for side in zip(*rows, strict=True)
-        ]
-        print(
-            f"  solved: neurosim {solved[0]}/{len(rows)}, SB3 {solved[1]}/{len(rows)};"
-            f" wall-to-solve ratios {', '.join(wall)}"
-        )
 
 
 if __name__ == "__main__":
