@@ -202,6 +202,7 @@ def test_formatting_helpers():
     assert format_values("fit_s", [1.0, 3.0]) == "2.0 ± 1.4"
     assert format_values("perplexity", [101.25, 99.75]) == "100.5 ± 1.1"
     assert format_values("accuracy", []) == "–"
+    assert format_values("steps_to_solve", [25000.0, 45000.0]) == "35000 ± 14142"
     assert markdown_table(["a", "b"], [[1, "x|y"]]) == "| a | b |\n| --- | --- |\n| 1 | x\\|y |\n"
 
 
@@ -260,7 +261,7 @@ def test_control_report_shows_returns_steps_to_solve_curves_and_the_spiking_agen
         run.experiment = "control"
     path = write_report(FakeStore(runs), "control", tmp_path / "report")
     text = path.read_text()
-    assert "## Returns" in text and "| dqn | dqn | cartpole | 2 | 310 ± 2.7e+02" in text
+    assert "## Returns" in text and "| dqn | dqn | cartpole | 2 | 310.0 ± 268.7" in text
     assert "1/2" in text  # one of two dqn seeds solved
     assert "12.5k steps, 12 s" in text and "not solved (best 480)" in text
     assert "## Learning curves: cartpole" in text and "## Spiking agent: rstdp-agent" in text

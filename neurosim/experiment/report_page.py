@@ -37,7 +37,9 @@ class RunLike(Protocol):
 def format_values(metric: str, values: Sequence[float]) -> str:
     """Mean ± sd as in the tables: accuracies (fractions) in %, e.g. "97.2 ± 0.3 %"; "–" if none.
 
-    Durations (names ending in "_s") get one decimal, other metrics four significant digits.
+    Durations (names ending in "_s") get one decimal; values of 100 or more (returns, env
+    steps) are written out with one decimal below 1000 and none above; other metrics get four
+    significant digits.
     """
     mean, sd = mean_sd(values)
     if np.isnan(mean):
@@ -47,6 +49,9 @@ def format_values(metric: str, values: Sequence[float]) -> str:
         return f"{100 * mean:.1f} %" if n == 1 else f"{100 * mean:.1f} ± {100 * sd:.1f} %"
     if metric.endswith("_s"):  # durations: tenths of a second are plenty
         return f"{mean:.1f}" if n == 1 else f"{mean:.1f} ± {sd:.1f}"
+    if abs(mean) >= 100:
+        decimals = 1 if abs(mean) < 1000 else 0
+        return f"{mean:.{decimals}f}" if n == 1 else f"{mean:.{decimals}f} ± {sd:.{decimals}f}"
     return f"{mean:.4g}" if n == 1 else f"{mean:.4g} ± {sd:.2g}"
 
 
