@@ -238,6 +238,9 @@ def test_control_report_shows_returns_steps_to_solve_curves_and_the_spiking_agen
         make_control_run(tmp_path, "rstdp-agent", 0, None),
     ]
     spiking = runs[2]
+    (spiking.directory / "artifacts" / "closed_loop.json").write_text(
+        '{"build_s": 61.2, "env_steps": 100, "episodes": 4, "ms_per_env_step": 3.04}'
+    )
     (spiking.directory / "artifacts" / "episodes.json").write_text(
         '{"returns": [10, 20, 30, 40], "end_env_steps": [10, 30, 60, 100]}'
     )
@@ -265,6 +268,7 @@ def test_control_report_shows_returns_steps_to_solve_curves_and_the_spiking_agen
     assert "1/2" in text  # one of two dqn seeds solved
     assert "12.5k steps, 12 s" in text and "not solved (best 480)" in text
     assert "## Learning curves: cartpole" in text and "## Spiking agent: rstdp-agent" in text
+    assert "| 0 | 4 | 100 | 61 | 3.04 |" in text  # the closed loop's build time and step cost
     assert "## Accuracy" not in text and "## Confusion" not in text  # no classification sections
     for image in re.findall(r"\]\(([^)]+\.png)\)", text):
         assert (tmp_path / "report" / image).stat().st_size > 1000

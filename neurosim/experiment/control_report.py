@@ -200,6 +200,35 @@ def _episodes(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
         report.figure(fig, f"episodes_{name}", f"training returns of {name}", _EPISODES_CAPTION)
 
 
+def _load_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _closed_loop_costs(report: ReportPage, name: str, runs: Sequence[RunLike]) -> None:
+    """Build time and per-env-step cost of each seed's closed loop, when the agent saved them."""
+    rows = []
+    for run in runs:
+        stats = report.load(run, "closed_loop.json", _load_json)
+        if stats:
+            rows.append(
+                [
+                    run.seed,
+                    stats.get("episodes", "–"),
+                    stats.get("env_steps", "–"),
+                    f"{stats.get('build_s', float('nan')):.0f}",
+                    f"{stats.get('ms_per_env_step', float('nan')):.2f}",
+                ]
+            )
+    if rows:
+        report.add(
+            markdown_table(["seed", "episodes", "env steps", "build (s)", "ms per env step"], rows)
+            + "\n*Build: code generation and compilation of the training and evaluation networks"
+            " (cached after the first run in a worker). ms per env step: wall time of the"
+            " closed-loop simulation divided by env steps, on a machine shared with the other"
+            " runs of the experiment.*\n"
+        )
+
+
 def _spiking(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
     for name, runs in groups.items():
         run = runs[0]
@@ -207,7 +236,8 @@ def _spiking(report: ReportPage, groups: dict[str, list[RunLike]]) -> None:
         weights = report.load(run, "weights.npz", npz_loader())
         if activity is None and weights is None:
             continue
-        report.add(f"## Spiking agent: {name}, seed {run.seed}\n")
+        report.add(f"## Spiking agent: {name}\n")
+        _closed_loop_costs(report, name, runs)
         if activity is not None and activity.spikes:
             ends = [float(s.times.max()) for s in activity.spikes.values() if len(s.times)]
             starts = [float(s.times.min()) for s in activity.spikes.values() if len(s.times)]
