@@ -177,6 +177,19 @@ def test_keeps_the_best_actor_and_the_later_one_on_ties() -> None:
     np.testing.assert_array_equal(kept.policy.layers[0][0], weight)
 
 
+def test_without_any_evaluation_the_trained_actor_is_kept() -> None:
+    before, after = (orthogonal_mlp(4, [8], 2, out_gain=1.0) for _ in range(2))
+    kept = BestActor(before)
+    kept.finish(after)
+    np.testing.assert_array_equal(kept.policy.layers[0][0], after[0].weight.detach().numpy().T)
+    evaluated = BestActor(before)
+    evaluated.evaluate(ScriptedCurve([5.0]), 0, before)
+    evaluated.finish(after)  # an evaluated actor stays kept
+    np.testing.assert_array_equal(
+        evaluated.policy.layers[0][0], before[0].weight.detach().numpy().T
+    )
+
+
 def test_auto_device_keeps_small_nets_on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     small = orthogonal_mlp(4, [64, 64], 2, out_gain=1.0)

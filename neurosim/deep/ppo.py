@@ -127,6 +127,11 @@ class BestActor:
         if mean >= self.best_return:
             self.best_return, self.policy = mean, candidate
 
+    def finish(self, actor: nn.Sequential) -> None:
+        """Without any evaluation (a budget shorter than the interval) keep the trained actor."""
+        if self.best_return == -np.inf:
+            self.policy = FrozenPolicy(actor)
+
 
 def linear_decay(value: float, schedule: Schedule, progress: float) -> float:
     """`value` scaled by the fraction of the budget still ahead ("linear"), or kept ("constant")."""
@@ -300,6 +305,7 @@ class PPOAgent(ControlAgent):
 
             if curve.due(rollouts.env_steps):
                 kept.evaluate(curve, rollouts.env_steps, actor)
+        kept.finish(actor)
         rollouts.close()
 
     def act(self, observation: np.ndarray) -> int:

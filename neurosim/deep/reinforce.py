@@ -153,6 +153,7 @@ class ReinforceAgent(ControlAgent):
                 kept.evaluate(curve, steps, actor)
         if curve.due(steps):  # the budget ended mid-episode, after the last evaluation was due
             kept.evaluate(curve, steps, actor)
+        kept.finish(actor)
         env.close()
 
     def act(self, observation: np.ndarray) -> int:

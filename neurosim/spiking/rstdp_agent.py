@@ -333,7 +333,7 @@ class RSTDPAgent(ControlAgent):
                 if loop.stop_for == "eval":
                     self.policy_.load(circuit.weights("actions"))
                     mean = curve.evaluate(loop.env_steps, self.policy_.act)
-                    if mean > best:
+                    if mean >= best:  # ties keep the later, longer-trained weights
                         best, self.kept_weights_ = mean, circuit.weights("actions").copy()
                 if loop.recording_next_episode() and not monitors:
                     monitors = self._add_monitors(circuit)
