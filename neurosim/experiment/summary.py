@@ -78,7 +78,7 @@ def format_metric(name: str, mean: float, sd: float, n_seeds: int) -> str:
     elif abs(mean) >= 1000:  # env steps: 25900 reads better than 2.59e+04
         mean_text, sd_text = f"{float(f'{mean:.3g}'):.0f}", f"{float(f'{sd:.2g}'):.0f}"
     else:
-        mean_text, sd_text = f"{mean:.3g}", f"{sd:.2g}"
+        mean_text, sd_text = f"{mean:.3g}", f"{sd:.2g}" if sd < 100 else f"{sd:.0f}"
     return mean_text if n_seeds < 2 else f"{mean_text} ± {sd_text}"
 
 
