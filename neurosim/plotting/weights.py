@@ -117,7 +117,7 @@ def plot_weight_evolution(
             bottom.plot(episodes, block, color=f"C{d}", lw=0.9, alpha=0.8)
             bottom.plot([], [], color=f"C{d}", label=labels[d])
         bottom.set_xlabel("training episode")
-        bottom.set_ylabel(f"group {n_groups - 1} - group 0 weight" if n_groups > 1 else "weight")
+        bottom.set_ylabel(f"{name} {n_groups - 1} - {name} 0 weight" if n_groups > 1 else "weight")
         bottom.axhline(0, color="k", lw=0.5)
         bottom.legend(fontsize=7, ncols=2)
         bottom.grid(alpha=0.3)
