@@ -26,7 +26,7 @@ from brian2 import ms
 
 from neurosim.activity import Activity, Signal, SpikeTrains
 from neurosim.control_agent import ControlAgent, LearningCurve
-from neurosim.errors import ParameterError, RuleError
+from neurosim.errors import ParameterError
 from neurosim.learner import Recorder
 from neurosim.plasticity import PlasticityRule, find_rule
 from neurosim.registry import LEARNERS
@@ -39,7 +39,7 @@ from neurosim.spiking.agent_codec import (
 )
 from neurosim.spiking.backend import codegen_target
 from neurosim.spiking.closed_loop import POPULATIONS, Circuit, CircuitConfig, PolicyServer
-from neurosim.spiking.rule_check import validate_rule
+from neurosim.spiking.rule_check import rule_from_params
 from neurosim.tasks.control import ControlTask
 
 
@@ -118,21 +118,7 @@ class RSTDPAgentParams:
         steps = self.window_ms / self.dt_ms
         if abs(steps - round(steps)) > 1e-9:
             raise ParameterError(f"{owner}: field 'window_ms' must be a multiple of 'dt_ms'")
-        try:  # an unknown or malformed rule fails here, before any run starts
-            rule = find_rule(self.rule)
-        except RuleError as exc:
-            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
-        unknown = set(self.rule_parameters) - set(rule.parameters)
-        if unknown:
-            raise ParameterError(
-                f"{owner}: field 'rule_parameters': rule '{rule.name}' has no parameter "
-                f"{', '.join(sorted(unknown))}; its parameters: {', '.join(rule.parameters)}"
-            )
-        rule = rule.with_parameters(**self.rule_parameters)
-        try:
-            validate_rule(rule)
-        except RuleError as exc:
-            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+        rule = rule_from_params(self.rule, self.rule_parameters, owner)
         if rule.kind != "spike" or set(rule.signals) != {"reward"}:
             raise ParameterError(
                 f"{owner}: field 'rule': '{rule.name}' must be a spike rule reading only the "

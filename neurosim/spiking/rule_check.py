@@ -15,7 +15,7 @@ import gc
 import logging
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import brian2
@@ -28,7 +28,8 @@ from brian2.stateupdaters.base import UnsupportedEquationsException
 from brian2.utils.logger import BrianLogger
 from pyparsing import ParseException
 
-from neurosim.errors import RuleError
+from neurosim.errors import ParameterError, RuleError
+from neurosim.plasticity import find_rule
 from neurosim.plasticity.rule import KNOWN_SIGNALS, PlasticityRule
 from neurosim.plasticity.screen import (
     ScreenError,
@@ -339,3 +340,32 @@ def _quiet_brian() -> Iterator[None]:
         brian2.prefs.codegen.target = target
         if handler is not None:
             handler.setLevel(level)
+
+
+def rule_from_params(
+    name: str,
+    overrides: dict[str, str],
+    owner: str,
+    *extra_checks: Callable[[PlasticityRule], None],
+) -> PlasticityRule:
+    """The rule a learner's `rule` and `rule_parameters` fields name, validated by Brian2 and by
+    the learner's own `extra_checks` (each raises RuleError); any problem is a ParameterError
+    naming the field, raised when the spec loads, before any run starts."""
+    try:
+        rule = find_rule(name)
+    except RuleError as exc:
+        raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+    unknown = set(overrides) - set(rule.parameters)
+    if unknown:
+        raise ParameterError(
+            f"{owner}: field 'rule_parameters': rule '{rule.name}' has no parameter "
+            f"{', '.join(sorted(unknown))}; its parameters: {', '.join(rule.parameters)}"
+        )
+    rule = rule.with_parameters(**overrides)
+    try:
+        validate_rule(rule)  # names, units and overrides, checked by Brian2 itself
+        for check in extra_checks:
+            check(rule)
+    except RuleError as exc:
+        raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+    return rule

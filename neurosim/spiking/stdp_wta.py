@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from neurosim.activity import Activity, SpikeTrains
-from neurosim.errors import ParameterError, RuleError, UserError
+from neurosim.errors import ParameterError, UserError
 from neurosim.learner import Budget, History, Learner, Recorder
 from neurosim.plasticity import find_rule
 from neurosim.registry import LEARNERS
@@ -28,7 +28,7 @@ from neurosim.spiking.diehl_cook import (
     SimulationResult,
     check_rule_fits,
 )
-from neurosim.spiking.rule_check import validate_rule
+from neurosim.spiking.rule_check import rule_from_params
 from neurosim.tasks.base import Task
 
 CURVE_BLOCK = 100  # training images per point of the online learning curve
@@ -65,22 +65,7 @@ class STDPWTAParams:
                 raise ParameterError(f"{owner}: field '{name}' must be positive")
         if self.schedule_slack < 1:
             raise ParameterError(f"{owner}: field 'schedule_slack' must be >= 1")
-        try:  # an unknown or malformed rule fails here, before any run starts
-            rule = find_rule(self.rule)
-        except RuleError as exc:
-            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
-        unknown = set(self.rule_parameters) - set(rule.parameters)
-        if unknown:
-            raise ParameterError(
-                f"{owner}: field 'rule_parameters': rule '{rule.name}' has no parameter "
-                f"{', '.join(sorted(unknown))}; its parameters: {', '.join(rule.parameters)}"
-            )
-        rule = rule.with_parameters(**self.rule_parameters)
-        try:
-            validate_rule(rule)  # names, units and overrides, checked by Brian2 itself
-            check_rule_fits(rule)
-        except RuleError as exc:
-            raise ParameterError(f"{owner}: field 'rule': {exc}") from None
+        rule = rule_from_params(self.rule, self.rule_parameters, owner, check_rule_fits)
         unsupported = set(rule.signals) - SUPPORTED_SIGNALS[rule.kind]
         if unsupported:
             raise ParameterError(
