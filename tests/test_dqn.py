@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import gymnasium as gym
 import numpy as np
@@ -32,13 +31,7 @@ SMOKE_STEPS = 2000
 SMOKE_PARAMS = {"learning_starts": 500, "train_freq": 100, "gradient_steps": 20}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(THREADS_ENV, "1")
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def smoke_task(seed: int = 0) -> ControlTask:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -11,7 +9,7 @@ import torch
 
 from neurosim.control_agent import LearningCurve
 from neurosim.deep.advantages import discounted_returns, gae
-from neurosim.deep.device import THREADS_ENV, choose_device
+from neurosim.deep.device import choose_device
 from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.ppo import (
     BestActor,
@@ -30,13 +28,7 @@ from neurosim.tasks import make_task
 CART_LIMIT, ANGLE_LIMIT = 2.4, 12 * 2 * np.pi / 360
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(THREADS_ENV, "1")
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_gae_on_a_hand_computed_trajectory() -> None:

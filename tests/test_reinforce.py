@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
 
 from neurosim.deep.advantages import discounted_returns
-from neurosim.deep.device import THREADS_ENV
 from neurosim.deep.ppo import orthogonal_mlp
 from neurosim.deep.reinforce import ReinforceAgent, reinforce_losses
 from neurosim.errors import ParameterError
@@ -17,14 +14,7 @@ from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
 from neurosim.tasks import make_task
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(THREADS_ENV, "1")
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_discounted_returns_by_hand() -> None:

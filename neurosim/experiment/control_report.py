@@ -147,14 +147,8 @@ def _learning_curves(report: ReportPage, groups: dict[str, list[RunLike]]) -> No
             if task in CONTROL_TASKS:
                 ax.axhline(CONTROL_TASKS[task].solved_return, color="k", ls="--", lw=0.8)
         fig.suptitle(f"{task}: learning curves")
-        episodes = next(
-            (
-                r.config.get("task_params", {}).get("eval_episodes")
-                for rs in groups.values()
-                for r in rs
-            ),
-            None,
-        )
+        first = next(iter(task_groups.values()))[0]  # every run of a task shares its params
+        episodes = first.config.get("task_params", {}).get("eval_episodes")
         report.add(f"## Learning curves: {task}\n")
         report.figure(
             fig,
