@@ -109,18 +109,15 @@ class ControlTask:
     # (~550 us), and agents ask for them while they set up.
     @functools.cached_property
     def observation_size(self) -> int:
-        return int(np.prod(self._space().observation_space.shape))
+        return int(np.prod(self.make_env().observation_space.shape))
 
     @functools.cached_property
     def n_actions(self) -> int:
-        return int(self._space().action_space.n)
+        return int(self.make_env().action_space.n)
 
     @functools.cached_property
     def max_episode_steps(self) -> int:
-        return int(self._space().spec.max_episode_steps)
-
-    def _space(self) -> gym.Env:
-        return gym.make(self.env_id)
+        return int(self.make_env().spec.max_episode_steps)
 
     def make_env(self) -> gym.Env:
         """A training environment; seed its first reset with `task.seed` (the agent's job)."""
