@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from neurosim.errors import EXIT_USER_ERROR, RuleError, UserError
-from neurosim.experiment.engines import EngineReport, LocalEngine
-from neurosim.experiment.spec import load_spec
+from neurosim.experiment.api import ExperimentOutcome, run_experiment, use_models, write_report
+from neurosim.experiment.engines import ENGINES
 from neurosim.experiment.store import RunRecord, Store
 from neurosim.experiment.summary import summary_table
 from neurosim.plasticity import (
@@ -33,31 +33,22 @@ EXIT_RUN_FAILED = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT
 DEFAULT_RESULTS = Path("results")
 DEFAULT_RULE_CHECKS = Path("rule-checks")
-MODELS_ENV = "NEUROSIM_MODELS_PATH"  # neurosim.plasticity.discovery.ENV_VAR, without the import
-
-
-def _write_report(store: Store, experiment: str, description: str) -> None:
-    """Write results/<experiment>/report via the report writer, when it is installed."""
-    try:
-        from neurosim.experiment.report import write_report
-    except ModuleNotFoundError as exc:
-        if exc.name != "neurosim.experiment.report":
-            raise
-        print("note: no report writer (neurosim.experiment.report) yet; report skipped")
-        return
-    path = write_report(store, experiment, store.root / experiment / "report", description)
-    print(f"report: {path}")
 
 
 def _show(store: Store, experiment: str, records: list[RunRecord]) -> None:
     print(summary_table(records))
     if records:
-        _write_report(store, experiment, store.description(experiment))
+        _print_reports(write_report(store, experiment))
 
 
-def _exit_status(report: EngineReport) -> int:
+def _print_reports(paths: Sequence[Path]) -> None:
+    for path in paths:
+        print(f"report: {path}")
+
+
+def _exit_status(outcome: ExperimentOutcome) -> int:
     """Name every failed run; 1 if any crashed, 2 if all failures were user errors."""
-    for failure in report.failures:
+    for failure in outcome.failures:
         where = f"{failure.run.title} (run {failure.run.run_id})"
         if failure.user_error:
             print(f"neurosim: error: {where}: {failure.message}", file=sys.stderr)
@@ -67,47 +58,30 @@ def _exit_status(report: EngineReport) -> int:
                 f"{failure.directory / 'error.txt'}",
                 file=sys.stderr,
             )
-    if any(not failure.user_error for failure in report.failures):
+    if any(not failure.user_error for failure in outcome.failures):
         return EXIT_RUN_FAILED
-    return EXIT_USER_ERROR if report.failures else 0
-
-
-def _use_models(folders: list[Path]) -> None:
-    """Put --models folders first on the rule search path of this process and of every engine
-    worker: workers are spawned and inherit os.environ, so the environment carries them."""
-    for folder in folders:
-        if not folder.is_dir():
-            raise UserError(f"--models {folder}: no such folder")
-    if folders:
-        rest = [os.environ[MODELS_ENV]] if os.environ.get(MODELS_ENV) else []
-        os.environ[MODELS_ENV] = os.pathsep.join([*(str(f.resolve()) for f in folders), *rest])
+    return EXIT_USER_ERROR if outcome.failures else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _use_models(args.models)
-    engine = LocalEngine(args.jobs)
-    experiment = load_spec(args.spec)
-    runs = experiment.runs()
-    store = Store(args.results)
-    store.set_experiment(experiment.name, experiment.description, runs)
-    todo = store.pending(runs)
-    todo_ids = {run.run_id for run in todo}
-    stored = sum(run.run_id not in todo_ids for run in runs)
-    print(
-        f"{experiment.name}: {len(runs)} runs, {stored} already stored, {len(runs) - stored} to run"
+    outcome = run_experiment(
+        args.spec,
+        results=args.results,
+        engine=args.engine,
+        jobs=args.jobs,
+        address=args.address,
+        models=args.models,
     )
-    report = engine.execute(todo, store)
-    done = store.done_ids()
-    if report.interrupted:
-        stored = sum(run.run_id in done for run in runs)
+    if outcome.interrupted:
         print(
-            f"interrupted: {stored} runs stored, {len(runs) - stored} not run; "
+            f"interrupted: {len(outcome.stored)} runs stored, {outcome.not_stored} not run; "
             "rerun the same command to resume",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    _show(store, experiment.name, store.runs(experiment.name))
-    return _exit_status(report)
+    print(outcome.summary)
+    _print_reports(outcome.reports)
+    return _exit_status(outcome)
 
 
 def _record_json(record: RunRecord) -> dict[str, object]:
@@ -150,7 +124,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    _use_models(args.models)
+    use_models(args.models)
     print(f"tasks:    {', '.join(TASKS.names())}")
     print(f"learners: {', '.join(LEARNERS.names())}")
     print(f"rules:    {', '.join(RULES.names(args.models))}")
@@ -158,7 +132,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    _use_models(args.models)
+    use_models(args.models)
     print("search path (first match wins):")
     for folder in search_path(args.models):
         missing = "" if folder.path.is_dir() else "  (missing)"
@@ -190,7 +164,7 @@ def _rule_row(found: RuleFile) -> tuple[str, ...]:
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
-    _use_models(args.models)
+    use_models(args.models)
     rule = find_rule(args.rule, args.models)
     from neurosim.spiking.rule_check import validate_rule  # brian2: imported only when needed
 
@@ -235,7 +209,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--results", type=Path, default=DEFAULT_RESULTS, help="results directory (default: results)"
     )
-    run.add_argument("--jobs", type=int, default=1, help="runs executed in parallel (default: 1)")
+    run.add_argument(
+        "--engine",
+        default="local",
+        metavar="{" + ",".join(ENGINES.names()) + "}",
+        help="who executes the runs: local processes (default) or Ray tasks",
+    )
+    run.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="the Ray cluster to run on, e.g. HEAD:6379 (with --engine ray; default: a local Ray)",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs executed in parallel on this machine (default: 1)",
+    )
     _models_option(run)
     run.set_defaults(command=cmd_run)
 

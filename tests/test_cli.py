@@ -11,6 +11,7 @@ from fake_learner import read_log
 
 from neurosim import cli
 from neurosim.cli import main
+from neurosim.experiment import api
 
 SPEC = """
 name = "demo"
@@ -42,7 +43,13 @@ def spec(tmp_path: Path) -> Path:
 def no_report(monkeypatch):
     """Skip the (slow, separately tested) report writer; record who asked for it."""
     calls = []
-    monkeypatch.setattr(cli, "_write_report", lambda *args: calls.append(args[1:]))
+
+    def write_report(store, experiment):
+        calls.append((experiment, store.description(experiment)))
+        return ()
+
+    monkeypatch.setattr(api, "write_report", write_report)
+    monkeypatch.setattr(cli, "write_report", write_report)
     return calls
 
 

@@ -1,4 +1,5 @@
-"""The local engine: a fresh worker per run, failures kept apart, kills and Ctrl-C handled."""
+"""The local engine (a fresh worker per run, failures kept apart, kills and Ctrl-C handled), the
+result bundle a run hands back, run_experiment from Python and choosing an engine by name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import fake_learner
 import pytest
 from fake_learner import read_log
 
+from neurosim.cli import main
+from neurosim.experiment import run_experiment
 from neurosim.experiment.engines import WORKER_DIED, LocalEngine
 from neurosim.experiment.runner import execute_run
 from neurosim.experiment.spec import Run
@@ -32,6 +35,24 @@ def make_run(seed: int, log: Path, label: str = "fake", **params) -> Run:
         budget={"epochs": 2, "samples": None, "wall_time_s": None},
         seed=seed,
     )
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_bundle_executed_in_one_folder_is_committed_into_a_store_elsewhere(tmp_path: Path):
+    run = make_run(0, tmp_path / "log.jsonl")
+    bundle = execute_run(run, tmp_path / "worker")
+    store = Store(tmp_path / "results")
+    store.set_experiment("demo", "", [run])
+    directory = store.commit(run, bundle)
+    assert files_under(directory) == files_under(tmp_path / "worker") == bundle.files
+    assert "artifacts/centroids.npz" in bundle.files
+    (record,) = store.runs("demo")
+    assert (record.metrics, record.history) == (bundle.metrics, bundle.history)
 
 
 def test_each_run_gets_a_fresh_single_threaded_worker(tmp_path: Path, monkeypatch):
@@ -135,20 +156,20 @@ def tmp_dirs(results: Path) -> list[Path]:
 
 
 def test_a_killed_run_leaves_a_sound_store_and_is_redone(tmp_path: Path):
-    from neurosim.cli import main
-
     log, results = tmp_path / "log.jsonl", tmp_path / "results"
     process = start_cli(tmp_path, sleep_seed=2)
     wait_for_executions(log, 3, process)  # seeds 0 and 1 stored, seed 2 hanging in fit()
     os.killpg(process.pid, signal.SIGKILL)  # the whole job: parent and worker
     process.communicate()
-    assert len(tmp_dirs(results)) == 1  # what the killed run had written
+    assert tmp_dirs(results) == []  # the run wrote only into its worker's private folder
+    (left,) = (results / ".cache").glob("worker-*/run-*")
+    assert (left / "config.json").exists()
     store = Store(results)
-    assert tmp_dirs(results) == []
     assert sorted(r.seed for r in store.runs("demo")) == [0, 1]
     assert main(["run", str(tmp_path / "spec.toml"), "--results", str(results)]) == 0
     assert [entry["seed"] for entry in read_log(log)] == [0, 1, 2, 2]
     assert sorted(r.seed for r in store.runs("demo")) == [0, 1, 2]
+    assert not left.exists()  # removed by the next worker that claimed its cache slot
 
 
 def test_ctrl_c_stops_workers_cleans_up_and_says_how_to_resume(tmp_path: Path):
@@ -166,3 +187,41 @@ def test_ctrl_c_stops_workers_cleans_up_and_says_how_to_resume(tmp_path: Path):
     with pytest.raises(ProcessLookupError):  # the hanging worker was stopped too
         os.kill(read_log(log)[-1]["pid"], 0)
     assert [r.seed for r in Store(results).runs("demo")] == [0]
+
+
+def test_run_experiment_from_python(tmp_path: Path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.format(log=tmp_path / "log.jsonl"))
+    results = tmp_path / "results"
+    outcome = run_experiment(spec, results=results, jobs=2)
+    assert "demo: 3 runs, 0 already stored, 3 to run" in capsys.readouterr().out
+    assert outcome.experiment == "demo" and len(outcome.runs) == 3
+    assert outcome.stored == outcome.executed == outcome.runs
+    assert outcome.failures == () and not outcome.interrupted and outcome.not_stored == 0
+    assert "| toy  | fake " in outcome.summary
+    assert outcome.reports == (results / "demo" / "report" / "report.md",)
+    assert outcome.reports[0].exists()
+    again = run_experiment(spec, results=results)
+    assert again.executed == () and again.stored == outcome.runs
+    assert len(read_log(tmp_path / "log.jsonl")) == 3
+
+
+def assert_one_line_error(capsys, fragment: str) -> None:
+    err = capsys.readouterr().err
+    assert err.startswith("neurosim: error: ") and err.count("\n") == 1, err
+    assert fragment in err and "Traceback" not in err
+
+
+def test_engine_choice_errors_are_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.format(log=tmp_path / "log.jsonl"))
+    results = tmp_path / "results"
+    run = ["run", str(spec), "--results", str(results)]
+    assert main([*run, "--engine", "rey"]) == 2
+    assert_one_line_error(capsys, "unknown engine 'rey' (did you mean 'ray'?); known: local, ray")
+    assert main([*run, "--address", "head:6379"]) == 2
+    assert_one_line_error(capsys, "--address names a Ray cluster and needs --engine ray")
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    assert main([*run, "--engine", "ray"]) == 2
+    assert_one_line_error(capsys, "install 'neurosim[ray]'")
+    assert not results.exists() and read_log(tmp_path / "log.jsonl") == []

@@ -7,13 +7,14 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import fake_learner  # noqa: F401  (registers the "fake" learner and "toy" task)
 import pytest
 
 from neurosim.errors import UserError
-from neurosim.experiment.runner import execute_run
+from neurosim.experiment.runner import execute_run, pack
 from neurosim.experiment.spec import Run
 from neurosim.experiment.store import Store
 
@@ -32,20 +33,20 @@ def make_run(seed: int = 0, label: str = "fake", experiment: str = "demo", **par
 
 
 def store_run(store: Store, run: Run) -> Path:
-    tmp = store.begin(run)
-    return store.commit(run, execute_run(run, tmp), tmp)
+    with tempfile.TemporaryDirectory() as work:
+        return store.commit(run, execute_run(run, Path(work)))
 
 
 def test_commit_is_atomic_and_records_everything(tmp_path: Path):
     store = Store(tmp_path / "results")
     run = make_run()
     store.set_experiment("demo", "a description", [run])
-    tmp = store.begin(run)
-    result = execute_run(run, tmp)
+    result = execute_run(run, tmp_path / "work")
     assert not store.is_done(run.run_id) and not store.directory(run.run_id).exists()
     assert store.runs() == []
-    directory = store.commit(run, result, tmp)
-    assert not tmp.exists() and directory == tmp_path / "results" / "runs" / run.run_id
+    directory = store.commit(run, result)
+    assert list(store.run_root.glob(".tmp-*")) == []
+    assert directory == tmp_path / "results" / "runs" / run.run_id
     assert store.is_done(run.run_id)
     assert {p.name for p in directory.iterdir()} == {
         "config.json",
@@ -55,8 +56,9 @@ def test_commit_is_atomic_and_records_everything(tmp_path: Path):
         "artifacts",
     }
     assert {p.name for p in (directory / "artifacts").iterdir()} == {
+        "manifest.json",
         "centroids.npz",
-        "predictions.npz",
+        "predictions_test.npz",  # recorded by Learner.record, after evaluation
     }
     (record,) = store.runs("demo")
     assert (record.run_id, record.experiment, record.task, record.learner) == (
@@ -113,8 +115,8 @@ def test_leftover_tmp_dirs_are_removed_only_when_their_process_is_gone(tmp_path:
     store = Store(tmp_path)
     dead = store.run_root / ".tmp-abc123-999999999"  # above any real pid
     alive = store.run_root / f".tmp-abc123-{os.getppid()}"
-    mine = store.begin(make_run())
-    for folder in (dead, alive):
+    mine = store.run_root / f".tmp-abc123-{os.getpid()}"  # e.g. a commit that Ctrl-C cut short
+    for folder in (dead, alive, mine):
         folder.mkdir()
         (folder / "metrics.json").write_text("{}")
     Store(tmp_path)
@@ -147,10 +149,11 @@ def test_a_failed_run_keeps_its_traceback_and_loses_nothing(tmp_path: Path):
     store.set_experiment("demo", "", [good, bad])
     store_run(store, good)
     before = store.runs("demo")
-    tmp = store.begin(bad)
+    work = tmp_path / "work"
     with pytest.raises(RuntimeError):
-        execute_run(bad, tmp)
-    directory = store.record_failure(bad, "RuntimeError: boom", "Traceback ...\nboom\n", tmp)
+        execute_run(bad, work)
+    files = pack(work)
+    directory = store.record_failure(bad, "RuntimeError: boom", "Traceback ...\nboom\n", files)
     assert (directory / "error.txt").read_text() == "Traceback ...\nboom\n"
     assert (directory / "config.json").exists()  # written before the learner ran
     assert store.runs("demo") == before

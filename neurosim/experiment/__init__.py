@@ -1,7 +1,8 @@
 """Experiments: spec files expanded into runs, executed by an engine, kept in a store."""
 
-from neurosim.experiment.engines import EngineReport, Failure, LocalEngine
-from neurosim.experiment.runner import RunResult, execute_run
+from neurosim.experiment.api import ExperimentOutcome, run_experiment
+from neurosim.experiment.engines import EngineReport, Failure, LocalEngine, make_engine
+from neurosim.experiment.runner import RunBundle, execute_run
 from neurosim.experiment.spec import Experiment, Run, load_spec
 from neurosim.experiment.store import RunRecord, Store
 from neurosim.experiment.summary import summary_rows, summary_table
@@ -9,14 +10,17 @@ from neurosim.experiment.summary import summary_rows, summary_table
 __all__ = [
     "EngineReport",
     "Experiment",
+    "ExperimentOutcome",
     "Failure",
     "LocalEngine",
     "Run",
+    "RunBundle",
     "RunRecord",
-    "RunResult",
     "Store",
     "execute_run",
     "load_spec",
+    "make_engine",
+    "run_experiment",
     "summary_rows",
     "summary_table",
 ]

@@ -1,7 +1,8 @@
-"""Execute one Run into a folder: the same steps for every learner, spiking or deep.
+"""Execute one Run in a folder and hand back everything it produced as one value.
 
-The runner only writes into the folder it is given; the Store decides where that folder lives
-and when it counts as stored, so a run that dies half-way never looks finished.
+The runner only writes into the folder it is given and packs that folder into a `RunBundle`:
+the bundle, not the folder, goes back to the parent, which commits it to the Store. So a worker
+needs no filesystem shared with the parent, and a run that dies half-way never looks finished.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ VERSIONED = ("neurosim", "numpy", "brian2", "torch")
 
 
 @dataclasses.dataclass(frozen=True)
-class RunResult:
+class RunBundle:
+    """A finished run as values: what the Store writes under runs/<run_id>/ and indexes."""
+
     metrics: dict[str, dict[str, float]]  # split -> metric -> value
     timings: dict[str, float]
     history: list[dict[str, float]]
+    files: dict[str, bytes]  # every file of the run folder: relative POSIX path -> content
 
 
 def package_versions() -> dict[str, str]:
@@ -47,12 +51,23 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def execute_run(run: Run, run_dir: Path) -> RunResult:
-    """Build the task and learner, fit, evaluate and write config/metrics/history/timings."""
+def pack(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative POSIX path -> bytes); nothing if it does not exist."""
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def execute_run(run: Run, workdir: Path) -> RunBundle:
+    """Build the task and learner, fit, evaluate, record; write and pack the run's files."""
     start = time.perf_counter()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     write_json(
-        run_dir / "config.json",
+        workdir / "config.json",
         {"run_id": run.run_id, **run.identity(), "versions": package_versions()},
     )
     task = make_task(run.task, run.seed, **run.task_params)
@@ -60,7 +75,7 @@ def execute_run(run: Run, run_dir: Path) -> RunResult:
     # Learners seed torch/brian2 themselves from task.seed; this covers code using the globals.
     random.seed(run.seed)
     np.random.seed(run.seed)
-    recorder = Recorder(run_dir / "artifacts")
+    recorder = Recorder(workdir / "artifacts")
 
     fit_start = time.perf_counter()
     history = learner.fit(task, Budget(**run.budget), recorder)
@@ -69,10 +84,7 @@ def execute_run(run: Run, run_dir: Path) -> RunResult:
         split: {key: float(value) for key, value in learner.evaluate(task, split).items()}
         for split in task.evaluation_splits
     }
-    if task.kind == "classification" and "test" in task.splits:
-        recorder.arrays(
-            "predictions", y_true=task.split("test").y, y_pred=learner.predict(task, "test")
-        )
+    learner.record(task, recorder)
     end = time.perf_counter()
 
     timings = {
@@ -80,7 +92,7 @@ def execute_run(run: Run, run_dir: Path) -> RunResult:
         "evaluate_s": end - evaluate_start,
         "total_s": end - start,
     }
-    write_json(run_dir / "metrics.json", metrics)
-    write_json(run_dir / "history.json", history.to_json())
-    write_json(run_dir / "timings.json", timings)
-    return RunResult(metrics=metrics, timings=timings, history=history.to_json())
+    write_json(workdir / "metrics.json", metrics)
+    write_json(workdir / "history.json", history.to_json())
+    write_json(workdir / "timings.json", timings)
+    return RunBundle(metrics, timings, history.to_json(), pack(workdir))

@@ -8,14 +8,17 @@ Layout under the root (default ./results):
                             (error.txt instead of results for a failed run)
     runs/.tmp-<id>-<pid>/   a run being written by process <pid>; removed at the next open once
                             that process is gone
-    .cache/worker-<n>/      per-worker caches (Brian2's Cython cache), see engines.py
+    .cache/worker-<n>/      per-worker caches of the local engine (Brian2's Cython cache) and the
+                            private folder of the run executing there, see engines/base.py
 
-A run is stored when its folder has been renamed into place *and* its index row says 'done':
-renames are atomic, and the row is committed after the rename, so a crash at any point leaves
-either a stored run or one that is simply run again. Results are keyed by run id (the config
-hash), so experiments that ask for the same config share one result; the members table says which
-runs (and labels) the last `neurosim run` of each experiment asked for. Only the parent process
-writes the index; workers write only into their tmp folder.
+Workers never write here: a run executes in a private folder of its worker and comes back as a
+RunBundle (files as bytes), which the parent writes into runs/.tmp-<id>-<pid>/ and renames into
+place. A run is stored when its folder has been renamed into place *and* its index row says
+'done': renames are atomic, and the row is committed after the rename, so a crash at any point
+leaves either a stored run or one that is simply run again. Results are keyed by run id (the
+config hash), so experiments that ask for the same config share one result; the members table
+says which runs (and labels) the last `neurosim run` of each experiment asked for. Only the
+parent process writes the store.
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from neurosim.errors import UserError
-from neurosim.experiment.runner import RunResult
+from neurosim.experiment.runner import RunBundle
 from neurosim.experiment.spec import Run
 
 INDEX = "index.sqlite"
@@ -217,29 +220,19 @@ class Store:
                 [(name, run.label, run.run_id, json.dumps(run.config())) for run in runs],
             )
 
-    def begin(self, run: Run) -> Path:
-        """A fresh tmp folder for the run to write into; nothing in it counts until commit."""
-        tmp = self.run_root / f".tmp-{run.run_id}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        return tmp
-
-    def commit(self, run: Run, result: RunResult, tmp: Path) -> Path:
-        """Move the finished folder into place, then mark the run done."""
-        directory = self._install(run, tmp)
-        self._record(run, "done", metrics=result.metrics, timings=result.timings)
+    def commit(self, run: Run, bundle: RunBundle) -> Path:
+        """Write the bundle's files, move them into place, then mark the run done."""
+        directory = self._install(run, bundle.files)
+        self._record(run, "done", metrics=bundle.metrics, timings=bundle.timings)
         return directory
 
-    def record_failure(self, run: Run, message: str, details: str, tmp: Path) -> Path:
-        """Keep what a failed run left plus error.txt (`details`, e.g. a traceback)."""
-        tmp.mkdir(parents=True, exist_ok=True)
-        (tmp / "error.txt").write_text(details)
-        directory = self._install(run, tmp)
+    def record_failure(
+        self, run: Run, message: str, details: str, files: Mapping[str, bytes] | None = None
+    ) -> Path:
+        """Keep what a failed run left (`files`) plus error.txt (`details`, e.g. a traceback)."""
+        directory = self._install(run, {**(files or {}), "error.txt": details.encode()})
         self._record(run, "failed", error=message)
         return directory
-
-    def discard(self, tmp: Path) -> None:
-        shutil.rmtree(tmp, ignore_errors=True)
 
     def remove_tmp_dirs(self, *, own: bool = False) -> None:
         """Remove tmp folders left by processes that are gone (and ours, with own=True)."""
@@ -250,8 +243,16 @@ class Store:
             if pid is None or (own and mine) or (not mine and not _alive(pid)):
                 shutil.rmtree(entry, ignore_errors=True)
 
-    def _install(self, run: Run, tmp: Path) -> Path:
-        """Rename tmp into runs/<run_id>, replacing a folder that was never marked done."""
+    def _install(self, run: Run, files: Mapping[str, bytes]) -> Path:
+        """Write files into a tmp folder and rename it into runs/<run_id>, replacing a folder
+        that was never marked done."""
+        tmp = self.run_root / f".tmp-{run.run_id}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, content in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
         directory = self.directory(run.run_id)
         if directory.exists():
             old = self.run_root / f".tmp-{run.run_id}-{os.getpid()}-old"

@@ -1,0 +1,132 @@
+"""The Ray engine: each run a Ray task in a fresh worker process, on this machine or a cluster.
+
+Ray is an optional extra (`pip install 'neurosim[ray]'`), imported only when this engine is built.
+Runs go out as plain tasks (no Tune: the sweep is already expanded into runs) and come back as
+RunBundles that the parent commits as each finishes, so cluster nodes need neurosim installed but
+no filesystem shared with the machine running `neurosim run`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from neurosim.errors import UserError
+from neurosim.experiment.engines.base import (
+    ENGINES,
+    EngineReport,
+    Outcome,
+    Progress,
+    claim_cache_slot,
+    execute_in_worker,
+    registering_modules,
+    worker_environment,
+)
+from neurosim.experiment.spec import Run
+from neurosim.experiment.store import Store
+
+
+def _cache_root() -> Path:
+    """Cache slots on the worker's own machine, where the results folder may not be visible: under
+    the spiking backend's cache root, $NEUROSIM_CACHE or ~/.cache/neurosim."""
+    base = os.environ.get("NEUROSIM_CACHE") or Path.home() / ".cache" / "neurosim"
+    return Path(base) / "workers"
+
+
+def _execute_on_worker(run: Run, modules: Sequence[str]) -> Outcome:
+    """Worker side of a Ray task: its process exits after this one run (max_calls=1), which
+    releases the cache slot."""
+    claim_cache_slot(_cache_root())
+    return execute_in_worker(run, modules)
+
+
+def _import_ray() -> ModuleType:
+    try:
+        return importlib.import_module("ray")
+    except ImportError:
+        raise UserError(
+            "the ray engine needs Ray, which is not installed here: pip install 'neurosim[ray]'"
+        ) from None
+
+
+@ENGINES.register("ray")
+class RayEngine:
+    """Runs each Run as a Ray task: on a local Ray instance with `jobs` CPUs, or on the cluster
+    at `address` (where the cluster's CPUs set the parallelism)."""
+
+    def __init__(self, jobs: int = 1, address: str | None = None) -> None:
+        if jobs < 1:
+            raise UserError(f"--jobs must be at least 1, got {jobs}")
+        self.jobs = jobs
+        self.address = address
+        self.ray = _import_ray()
+
+    def _connect(self) -> bool:
+        """Join the cluster or start a private local instance; True when this call did (and so
+        must shut it down). A Ray session the caller already opened is used as it is."""
+        if self.ray.is_initialized():
+            return False
+        if self.address is None:
+            # "local" starts a new instance even where `ray start` left one running.
+            self.ray.init(
+                address="local",
+                num_cpus=self.jobs,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+            return True
+        try:
+            self.ray.init(address=self.address, log_to_driver=False)
+        except ConnectionError as exc:
+            raise UserError(
+                f"--address {self.address}: cannot reach a Ray cluster ({exc})"
+            ) from None
+        return True
+
+    def _collect(self, ref: Any) -> Outcome:
+        """The worker's outcome, or why Ray could not deliver one."""
+        exceptions = self.ray.exceptions
+        try:
+            return self.ray.get(ref)
+        except exceptions.RayTaskError as exc:  # escaped the worker's net: SystemExit, pickling
+            return Outcome.from_exception(exc.cause if exc.cause is not None else exc)
+        except exceptions.RayError as exc:  # the worker or its node died
+            return Outcome.worker_died(exc)
+
+    def execute(self, runs: Sequence[Run], store: Store) -> EngineReport:
+        """Submit every run, commit each as it finishes; a failure never stops the others."""
+        report = EngineReport()
+        if not runs:
+            return report
+        started = self._connect()
+        task = self.ray.remote(
+            num_cpus=1,
+            max_calls=1,  # a fresh process per run, as the local engine
+            max_retries=0,  # a run that killed its worker would only kill the next one
+            runtime_env={"env_vars": worker_environment()},
+        )(_execute_on_worker)
+        in_flight: dict[Any, Run] = {}
+        progress = Progress(len(runs))
+        try:
+            in_flight = {task.remote(run, registering_modules(run)): run for run in runs}
+            while in_flight:
+                done, _ = self.ray.wait(list(in_flight), num_returns=1)
+                for ref in done:
+                    run = in_flight.pop(ref)
+                    outcome = self._collect(ref)
+                    outcome.settle(store, run, report)
+                    progress.finished(run, outcome.bundle is not None)
+        except KeyboardInterrupt:
+            for ref in in_flight:
+                self.ray.cancel(ref, force=True)
+            store.remove_tmp_dirs(own=True)
+            report.interrupted = True
+        finally:
+            progress.close()
+            if started:
+                self.ray.shutdown()
+        return report
