@@ -29,9 +29,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from neurosim.control_agent import LearningCurve
 from neurosim.deep.dqn import DQNParams
 from neurosim.deep.ppo import PPOParams
+from neurosim.families.control import LearningCurve
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
 from neurosim.tasks import make_task

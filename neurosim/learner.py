@@ -1,25 +1,29 @@
-"""The Learner interface every learner honours, and the Budget and History it works with.
+"""The Learner contract every learner honours, and the Budget, History and Recorder it works with.
 
 One interface (scikit-learn style: parameters stored at construction, learned state in attributes
 ending in `_`) lets experiments, sweeps and reports treat a spiking network and an MLP alike.
+What a learner can do is declared, not discovered: the task family it learns, the budget fields
+it honours, the metrics it reports and the artifacts it records. The spec loader refuses what a
+learner does not declare, and the contract tests hold every learner to its declaration. Family
+bases (`neurosim.families`) add what one kind of task needs, e.g. `predict` for classifiers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from neurosim.artifacts import Recorder
 from neurosim.params import build_params
 
 if TYPE_CHECKING:
-    from neurosim.activity import Activity
     from neurosim.tasks.base import Task
+
+__all__ = ["Budget", "History", "Learner", "Recorder", "Stopwatch"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,45 +76,21 @@ class History:
         return list(self.rows)
 
 
-class Recorder:
-    """Where a learner puts what it recorded: Activity and arrays, saved into the run's folder.
-
-    With `directory=None` everything is discarded (tests, benchmarks).
-    """
-
-    def __init__(self, directory: Path | None = None):
-        self.directory = directory
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def enabled(self) -> bool:
-        return self.directory is not None
-
-    def activity(self, name: str, activity: Activity) -> None:
-        if self.directory is not None:
-            activity.save(self.directory / f"activity_{name}.npz")
-
-    def arrays(self, name: str, **arrays: np.ndarray) -> None:
-        if self.directory is not None:
-            np.savez_compressed(self.directory / f"{name}.npz", **arrays)
-
-    def json(self, name: str, data: Any) -> None:
-        if self.directory is not None:
-            (self.directory / f"{name}.json").write_text(json.dumps(data, indent=2))
-
-
 class Learner(ABC):
     """Anything that learns a task.
 
-    Subclasses declare `Params` (a dataclass of hyperparameters with defaults) and
-    `default_epochs`; `__init__` only validates and stores the parameters.
+    Subclasses declare `Params` (a dataclass of hyperparameters with defaults), the task family
+    they learn, the budget fields they honour and the metrics `evaluate` returns (each declared in
+    `neurosim.metrics`); `__init__` only validates and stores the parameters.
     """
 
     name: ClassVar[str]
     Params: ClassVar[type]
+    task_family: ClassVar[type[Task]]
+    budget_fields: ClassVar[frozenset[str]] = frozenset()
+    metrics: ClassVar[tuple[str, ...]] = ()
+    artifacts: ClassVar[tuple[str, ...]] = ()  # artifact kinds `fit`/`record` may write
     default_epochs: ClassVar[int] = 1
-    task_kind: ClassVar[str] = "classification"  # the Task kind it can learn
 
     def __init__(self, **params: Any):
         self.params = build_params(self.Params, params, owner=f"learner '{self.name}'")
@@ -120,10 +100,9 @@ class Learner(ABC):
         """Learn `task` within `budget`; return the learning curve."""
 
     @abstractmethod
-    def predict(self, task: Task, split: str) -> np.ndarray:
-        """Predicted labels for one split of a classification task."""
-
     def evaluate(self, task: Task, split: str) -> dict[str, float]:
-        """Metrics on one split; learners with several readouts extend this."""
-        y = task.split(split).y
-        return {"accuracy": float(np.mean(self.predict(task, split) == y))}
+        """The declared metrics on one of the task's evaluation splits."""
+
+    def record(self, task: Task, recorder: Recorder) -> None:
+        """Record what only exists after evaluation (e.g. test predictions); default: nothing."""
+        return None

@@ -1,10 +1,18 @@
-"""Name -> factory registries, so spec files and `neurosim list` can name every piece."""
+"""Name -> factory registries, so spec files and `neurosim list` can name every piece.
+
+Nothing here lists the pieces: each family registers its tasks, learners, metrics and report
+sections where it lives, with a decorator (`@LEARNERS.register("mlp")`), and announces the module
+that does so as an entry point of the package that ships it (setup.cfg, group
+`neurosim.learners` and so on). A third-party package adds a family the same way.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from typing import Generic, TypeVar
 
 from neurosim.errors import UserError
@@ -12,16 +20,22 @@ from neurosim.errors import UserError
 T = TypeVar("T")
 
 
+@functools.cache
+def _entry_points(group: str) -> dict[str, EntryPoint]:
+    return {entry.name: entry for entry in entry_points(group=group)}
+
+
 class Registry(Generic[T]):
-    """A registry of named factories, filled lazily by importing the modules that register them.
+    """A registry of named factories, filled lazily from entry points or by direct registration.
 
     Lazy loading keeps `import neurosim` light: torch and brian2 are only imported when a learner
-    that needs them is actually built.
+    that needs them is actually built. An entry point names a module whose import registers the
+    item (`digits = neurosim.tasks.digits`) or the object itself (`toy = mypkg.tasks:make_toy`).
     """
 
-    def __init__(self, kind: str, modules: dict[str, str]):
+    def __init__(self, kind: str, group: str):
         self.kind = kind
-        self._modules = modules  # name -> module that registers it
+        self.group = group
         self._items: dict[str, T] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -32,37 +46,25 @@ class Registry(Generic[T]):
         return decorator
 
     def names(self) -> list[str]:
-        return sorted(set(self._modules) | set(self._items))
+        return sorted(set(_entry_points(self.group)) | set(self._items))
 
     def get(self, name: str) -> T:
-        if name not in self._items and name in self._modules:
-            importlib.import_module(self._modules[name])
+        if name not in self._items and name in _entry_points(self.group):
+            entry = _entry_points(self.group)[name]
+            if entry.attr:
+                self._items[name] = entry.load()
+            else:
+                importlib.import_module(entry.module)
         if name not in self._items:
             close = difflib.get_close_matches(name, self.names(), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise UserError(f"unknown {self.kind} '{name}'{hint}; known: {', '.join(self.names())}")
         return self._items[name]
 
+    def load_all(self) -> dict[str, T]:
+        """Every registered item, importing what announces them (e.g. for contract tests)."""
+        return {name: self.get(name) for name in self.names()}
 
-TASKS: Registry = Registry(
-    "task",
-    {
-        "digits": "neurosim.tasks.digits",
-        "cartpole": "neurosim.tasks.control",
-        "acrobot": "neurosim.tasks.control",
-        "mountaincar": "neurosim.tasks.control",
-    },
-)
-LEARNERS: Registry = Registry(
-    "learner",
-    {
-        "stdp-wta": "neurosim.spiking.stdp_wta",
-        "mlp": "neurosim.deep.mlp",
-        "logreg": "neurosim.baselines.logreg",
-        "random-policy": "neurosim.baselines.random_policy",
-        "dqn": "neurosim.deep.dqn",
-        "ppo": "neurosim.deep.ppo",
-        "reinforce": "neurosim.deep.reinforce",
-        "rstdp-agent": "neurosim.spiking.rstdp_agent",
-    },
-)
+
+TASKS: Registry = Registry("task", "neurosim.tasks")
+LEARNERS: Registry = Registry("learner", "neurosim.learners")

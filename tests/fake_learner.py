@@ -17,10 +17,11 @@ from typing import Literal
 import numpy as np
 
 from neurosim.errors import ParameterError
-from neurosim.learner import Budget, History, Learner, Recorder
+from neurosim.families.classification import Classifier
+from neurosim.learner import Budget, History, Recorder
 from neurosim.params import build_params
 from neurosim.registry import LEARNERS, TASKS
-from neurosim.tasks.base import Split, Task
+from neurosim.tasks.base import ClassificationTask, Split
 
 SLEEP_SEED_ENV = "NEUROSIM_FAKE_SLEEP_SEED"  # fit() of this seed hangs, so tests can kill it
 ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NEUROSIM_TORCH_THREADS", "NEUROSIM_WORKER_CACHE")
@@ -40,14 +41,17 @@ class FakeParams:
 
 
 @LEARNERS.register("fake")
-class FakeLearner(Learner):
+class FakeLearner(Classifier):
     """Nearest centroid with seeded noise."""
 
     name = "fake"
     Params = FakeParams
+    budget_fields = frozenset({"epochs"})
+    metrics = ("accuracy", "probe_accuracy")
+    artifacts = ("arrays", "predictions")
     default_epochs = 2
 
-    def fit(self, task: Task, budget: Budget, recorder: Recorder) -> History:
+    def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         p = self.params
         if p.log:
             entry = {
@@ -74,11 +78,11 @@ class FakeLearner(Learner):
         recorder.arrays("centroids", centroids=self.centroids_)
         return history
 
-    def predict(self, task: Task, split: str) -> np.ndarray:
+    def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         x = task.split(split).x
         return np.argmin(((x[:, None, :] - self.centroids_[None]) ** 2).sum(-1), axis=1)
 
-    def evaluate(self, task: Task, split: str) -> dict[str, float]:
+    def evaluate(self, task: ClassificationTask, split: str) -> dict[str, float]:
         metrics = super().evaluate(task, split)
         return {**metrics, "probe_accuracy": min(1.0, metrics["accuracy"] + 0.01)}
 
@@ -90,7 +94,7 @@ class ToyParams:
 
 
 @TASKS.register("toy")
-def make_toy(seed: int, **params: object) -> Task:
+def make_toy(seed: int, **params: object) -> ClassificationTask:
     """Three Gaussian blobs in 4 dimensions, in [0, 1]."""
     p = build_params(ToyParams, params, owner="task 'toy'")
     rng = np.random.default_rng(seed)
@@ -101,7 +105,7 @@ def make_toy(seed: int, **params: object) -> Task:
         x = np.clip(centers[y] + rng.normal(0, p.spread, (len(y), 4)), 0, 1)
         return Split(x, y)
 
-    return Task(
+    return ClassificationTask(
         name="toy",
         seed=seed,
         splits={"train": split(p.n_per_class), "val": split(10), "test": split(10)},

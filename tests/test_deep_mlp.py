@@ -18,18 +18,20 @@ from neurosim.deep.optimizers import OPTIMIZERS
 from neurosim.errors import ParameterError, UserError
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
-from neurosim.tasks import Task, make_task
+from neurosim.tasks import ClassificationTask, make_task
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def task() -> Task:
+def task() -> ClassificationTask:
     return make_task("digits", seed=0)
 
 
 @pytest.fixture(scope="module")
-def recorded(task: Task, tmp_path_factory: pytest.TempPathFactory) -> tuple[MLPLearner, Path]:
+def recorded(
+    task: ClassificationTask, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[MLPLearner, Path]:
     """One 15-epoch Adam run, recorded, shared by the tests that only inspect its result."""
     folder = tmp_path_factory.mktemp("mlp")
     learner = MLPLearner(patience=None)
@@ -46,7 +48,7 @@ def test_optimizer_choices_match_make_optimizer() -> None:
     assert typing.get_args(hint) == OPTIMIZERS
 
 
-def test_learns_digits(task: Task, recorded: tuple[MLPLearner, Path]) -> None:
+def test_learns_digits(task: ClassificationTask, recorded: tuple[MLPLearner, Path]) -> None:
     learner, _ = recorded
     rows = learner.history_.rows
     n_train = len(task.split("train"))
@@ -56,7 +58,9 @@ def test_learns_digits(task: Task, recorded: tuple[MLPLearner, Path]) -> None:
     assert learner.evaluate(task, "test")["accuracy"] >= 0.9
 
 
-def test_evaluate_is_accuracy_of_predict(task: Task, recorded: tuple[MLPLearner, Path]) -> None:
+def test_evaluate_is_accuracy_of_predict(
+    task: ClassificationTask, recorded: tuple[MLPLearner, Path]
+) -> None:
     learner, _ = recorded
     predicted = learner.predict(task, "test")
     assert predicted.shape == task.split("test").y.shape
@@ -64,7 +68,9 @@ def test_evaluate_is_accuracy_of_predict(task: Task, recorded: tuple[MLPLearner,
     assert learner.evaluate(task, "test")["accuracy"] == np.mean(predicted == task.split("test").y)
 
 
-def test_keeps_the_best_validation_model(task: Task, recorded: tuple[MLPLearner, Path]) -> None:
+def test_keeps_the_best_validation_model(
+    task: ClassificationTask, recorded: tuple[MLPLearner, Path]
+) -> None:
     learner, _ = recorded
     logged = learner.history_.column("val_accuracy")
     assert learner.evaluate(task, "val")["accuracy"] == logged.max()
@@ -72,7 +78,7 @@ def test_keeps_the_best_validation_model(task: Task, recorded: tuple[MLPLearner,
     assert learner.best_epoch_ == 1 + np.flatnonzero(logged == logged.max())[-1]  # ties: latest
 
 
-def test_early_stopping_after_patience_epochs(task: Task) -> None:
+def test_early_stopping_after_patience_epochs(task: ClassificationTask) -> None:
     learner = MLPLearner(lr=0.01, patience=2)
     history = learner.fit(task, Budget(epochs=40), Recorder())
     assert len(history.rows) == learner.best_epoch_ + 2 < 40
@@ -80,7 +86,7 @@ def test_early_stopping_after_patience_epochs(task: Task) -> None:
 
 
 def test_records_receptive_fields_and_hidden_activity(
-    task: Task, recorded: tuple[MLPLearner, Path]
+    task: ClassificationTask, recorded: tuple[MLPLearner, Path]
 ) -> None:
     learner, folder = recorded
     with np.load(folder / "receptive_fields.npz") as fields:
@@ -102,7 +108,7 @@ def test_records_receptive_fields_and_hidden_activity(
     np.testing.assert_array_equal(output.argmax(axis=1), learner.predict(task, "test")[:10])
 
 
-def test_same_seed_same_predictions_other_seed_other_model(task: Task) -> None:
+def test_same_seed_same_predictions_other_seed_other_model(task: ClassificationTask) -> None:
     def fit(seed: int) -> MLPLearner:
         learner = MLPLearner(dropout=0.2)
         learner.fit(make_task("digits", seed=seed), Budget(epochs=3), Recorder())
@@ -114,7 +120,7 @@ def test_same_seed_same_predictions_other_seed_other_model(task: Task) -> None:
     assert not torch.equal(first.model_[0].weight, other.model_[0].weight)
 
 
-def test_no_hidden_layer_is_a_linear_model(task: Task, tmp_path: Path) -> None:
+def test_no_hidden_layer_is_a_linear_model(task: ClassificationTask, tmp_path: Path) -> None:
     learner = MLPLearner(hidden=[], lr=0.01, patience=None)
     learner.fit(task, Budget(epochs=10), Recorder(tmp_path))
     (layer,) = learner.model_
@@ -124,7 +130,7 @@ def test_no_hidden_layer_is_a_linear_model(task: Task, tmp_path: Path) -> None:
     assert set(Activity.load(tmp_path / "activity_test_samples.npz").signals) == {"output"}
 
 
-def test_tanh_and_dropout_layers(task: Task) -> None:
+def test_tanh_and_dropout_layers(task: ClassificationTask) -> None:
     learner = MLPLearner(hidden=[32, 16], activation="tanh", dropout=0.5)
     learner.fit(task, Budget(epochs=1), Recorder())
     kinds = [type(layer) for layer in learner.model_]
@@ -133,7 +139,7 @@ def test_tanh_and_dropout_layers(task: Task) -> None:
     np.testing.assert_array_equal(learner.predict(task, "val"), learner.predict(task, "val"))
 
 
-def test_weight_decay_shrinks_weights(task: Task) -> None:
+def test_weight_decay_shrinks_weights(task: ClassificationTask) -> None:
     def weight_norm(weight_decay: float) -> float:
         learner = MLPLearner(weight_decay=weight_decay, patience=None)
         learner.fit(task, Budget(epochs=5), Recorder())
@@ -143,14 +149,14 @@ def test_weight_decay_shrinks_weights(task: Task) -> None:
 
 
 @pytest.mark.parametrize("samples", [500, 2000])
-def test_sample_budget(task: Task, samples: int) -> None:
+def test_sample_budget(task: ClassificationTask, samples: int) -> None:
     history = MLPLearner().fit(task, Budget(samples=samples), Recorder())
     n_train = len(task.split("train"))
     assert history.rows[-1]["samples"] == samples
     assert len(history.rows) == -(-samples // n_train)
 
 
-def test_wall_time_budget_stops_after_one_batch(task: Task) -> None:
+def test_wall_time_budget_stops_after_one_batch(task: ClassificationTask) -> None:
     history = MLPLearner(batch_size=16).fit(task, Budget(wall_time_s=0.0), Recorder())
     assert len(history.rows) == 1
     assert history.rows[0]["samples"] == 16

@@ -13,7 +13,7 @@ from neurosim.baselines.logreg import LogRegLearner
 from neurosim.errors import ParameterError
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
-from neurosim.tasks import Task, make_task
+from neurosim.tasks import ClassificationTask, make_task
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -24,7 +24,7 @@ def one_blas_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def task() -> Task:
+def task() -> ClassificationTask:
     return make_task("digits", seed=0)
 
 
@@ -32,7 +32,7 @@ def test_registered() -> None:
     assert LEARNERS.get("logreg") is LogRegLearner
 
 
-def test_accuracy_history_and_determinism(task: Task, tmp_path: Path) -> None:
+def test_accuracy_history_and_determinism(task: ClassificationTask, tmp_path: Path) -> None:
     learner = LogRegLearner()
     history = learner.fit(task, Budget(), Recorder(tmp_path))
     predicted = learner.predict(task, "test")
@@ -51,7 +51,7 @@ def test_accuracy_history_and_determinism(task: Task, tmp_path: Path) -> None:
     np.testing.assert_array_equal(again.predict(task, "test"), predicted)
 
 
-def test_sample_budget_uses_the_first_samples(task: Task) -> None:
+def test_sample_budget_uses_the_first_samples(task: ClassificationTask) -> None:
     subset = LogRegLearner()
     (row,) = subset.fit(task, Budget(samples=200), Recorder()).rows
     train = task.split("train")

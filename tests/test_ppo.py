@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-from neurosim.control_agent import LearningCurve
 from neurosim.deep.advantages import discounted_returns, gae
 from neurosim.deep.device import choose_device
 from neurosim.deep.frozen_policy import FrozenPolicy
@@ -20,6 +19,7 @@ from neurosim.deep.ppo import (
     orthogonal_mlp,
 )
 from neurosim.errors import ParameterError
+from neurosim.families.control import LearningCurve
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
 from neurosim.tasks import make_task

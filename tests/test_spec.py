@@ -47,7 +47,7 @@ def test_happy_path_resolves_defaults_and_budget(tmp_path: Path):
     first = runs[0]
     assert first.task_params == {"n_per_class": 30, "spread": 0.15}
     assert first.params == {"shift": 0.0, "noise": 0.05, "fail": "no", "log": ""}
-    assert first.budget == {"epochs": 2, "samples": None, "wall_time_s": None}  # learner default
+    assert first.budget == {"epochs": 2}  # the learner's default; the only field it honours
     assert first.grid == {} and first.label == "f1" and first.experiment == "demo"
     swept = [run for run in runs if run.label == "f2"]
     assert [run.grid["noise"] for run in swept] == [0.0, 0.0, 0.1, 0.1, 0.2, 0.2]
@@ -176,7 +176,7 @@ ERRORS = [
     (
         "grid param",
         BASE.replace('"f2.noise"', '"f2.noize"'),
-        "learner 'f2' has no field 'noize' (did you mean 'noise'?)",
+        "grid key 'f2.noize': learner 'f2': unknown field 'noize' (did you mean 'noise'?)",
     ),
     ("grid key", BASE.replace('"f2.noise"', '"noise"'), "grid key 'noise' must look like"),
     (
@@ -196,6 +196,23 @@ ERRORS = [
         BASE.replace('"f2.noise"', '"f2.shift"'),
         "'shift' is also set in learner 'f2'",
     ),
+    (
+        "budget field not honoured",
+        BASE.replace('label = "f1"', 'label = "f1"\nsamples = 10'),
+        "learner 'f1' (fake) does not honour the budget field 'samples' (budget fields it "
+        "honours: epochs)",
+    ),
+    (
+        "grid budget field not honoured",
+        BASE.replace('"f2.noise"', '"f2.wall_time_s"').replace("[0.0, 0.1, 0.2]", "[1.0]"),
+        "grid key 'f2.wall_time_s': learner 'f2' (fake) does not honour the budget field",
+    ),
+    (
+        "report section",
+        BASE + '\n[report]\nsections = ["results", "rasterz"]\n',
+        "[report] sections: unknown report section 'rasterz'",
+    ),
+    ("report key", BASE + "\n[report]\nsection = []\n", "[report]: unknown key 'section'"),
     (
         "top-level key",
         BASE.replace("seeds = [0, 1]", "seeds = [0, 1]\nseed = 3"),

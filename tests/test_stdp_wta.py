@@ -62,14 +62,6 @@ def test_same_seed_gives_identical_results(fitted, task):
     np.testing.assert_array_equal(learner.weights_, again.weights_)
 
 
-def test_wall_time_budget_is_refused_with_a_clear_error(task):
-    from neurosim.errors import ParameterError
-
-    learner = LEARNERS.get("stdp-wta")(**PARAMS)
-    with pytest.raises(ParameterError, match="wall_time_s"):
-        learner.fit(task, Budget(wall_time_s=10.0), Recorder(None))
-
-
 def test_silent_network_finishes_its_schedule_in_several_rounds():
     """With a weak input every image is re-presented up to the highest intensity, overrunning
     the compiled schedule: the same binary continues from where it stopped until all rows

@@ -8,9 +8,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from neurosim.errors import ParameterError
-from neurosim.learner import Budget, History, Learner, Recorder
+from neurosim.families.classification import Classifier
+from neurosim.learner import Budget, History, Recorder
 from neurosim.registry import LEARNERS
-from neurosim.tasks.base import Task
+from neurosim.tasks.base import ClassificationTask
 
 
 @dataclasses.dataclass
@@ -26,7 +27,7 @@ class LogRegParams:
 
 
 @LEARNERS.register("logreg")
-class LogRegLearner(Learner):
+class LogRegLearner(Classifier):
     """scikit-learn's LogisticRegression (lbfgs), fitted once to convergence.
 
     `budget.samples` limits it to the first that many training samples (the split is already
@@ -35,9 +36,10 @@ class LogRegLearner(Learner):
 
     name = "logreg"
     Params = LogRegParams
-    default_epochs = 1
+    budget_fields = frozenset({"samples"})
+    artifacts = ("receptive_fields", "predictions")
 
-    def fit(self, task: Task, budget: Budget, recorder: Recorder) -> History:
+    def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         train = task.split("train")
         n = len(train) if budget.samples is None else min(budget.samples, len(train))
         self.model_ = LogisticRegression(C=self.params.C, max_iter=self.params.max_iter)
@@ -52,11 +54,8 @@ class LogRegLearner(Learner):
         self.history_ = History()
         self.history_.log(**row)
         if recorder.enabled:
-            fields = {"weights": self.model_.coef_}
-            if task.image_shape is not None:
-                fields["image_shape"] = np.array(task.image_shape)
-            recorder.arrays("receptive_fields", **fields)
+            recorder.receptive_fields(self.model_.coef_, signed=True, image_shape=task.image_shape)
         return self.history_
 
-    def predict(self, task: Task, split: str) -> np.ndarray:
+    def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         return self.model_.predict(task.split(split).x)

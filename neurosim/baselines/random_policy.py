@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from neurosim.control_agent import ControlAgent, LearningCurve
+from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.registry import LEARNERS
 from neurosim.tasks.control import ControlTask

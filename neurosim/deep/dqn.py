@@ -17,12 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
 from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
 from neurosim.deep.replay import ReplayBuffer
+from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
@@ -129,6 +129,7 @@ class DQN(ControlAgent):
 
     name = "dqn"
     Params = DQNParams
+    artifacts = ("json", "arrays")  # episodes; Q-values of the evaluation states
 
     def train(
         self, task: ControlTask, env_steps: int, curve: LearningCurve, recorder: Recorder

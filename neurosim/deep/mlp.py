@@ -17,10 +17,11 @@ from torch import nn
 from neurosim.activity import Activity, Signal
 from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.learner import Budget, History, Learner, Recorder, Stopwatch
+from neurosim.families.classification import Classifier
+from neurosim.learner import Budget, History, Recorder, Stopwatch
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
-from neurosim.tasks.base import Split, Task
+from neurosim.tasks.base import ClassificationTask, Split
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 N_RECORDED_SAMPLES = 10
@@ -81,14 +82,16 @@ def build_mlp(
 
 
 @LEARNERS.register("mlp")
-class MLPLearner(Learner):
+class MLPLearner(Classifier):
     """Minibatch backprop on cross-entropy, with early stopping on validation accuracy."""
 
     name = "mlp"
     Params = MLPParams
+    budget_fields = frozenset({"epochs", "samples", "wall_time_s"})
+    artifacts = ("receptive_fields", "activity", "predictions")
     default_epochs = 100
 
-    def fit(self, task: Task, budget: Budget, recorder: Recorder) -> History:
+    def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         apply_thread_limit()
         p = self.params
         clock = Stopwatch(budget)
@@ -154,7 +157,7 @@ class MLPLearner(Learner):
             self._record(task, recorder)
         return history
 
-    def predict(self, task: Task, split: str) -> np.ndarray:
+    def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         x, _ = self._tensors(task.split(split))
         return self._logits(x).argmax(dim=1).cpu().numpy()
 
@@ -170,20 +173,19 @@ class MLPLearner(Learner):
     def _accuracy(self, x: torch.Tensor, y: torch.Tensor) -> float:
         return (self._logits(x).argmax(dim=1) == y).sum().item() / len(y)  # same float as numpy
 
-    def _record(self, task: Task, recorder: Recorder) -> None:
+    def _record(self, task: ClassificationTask, recorder: Recorder) -> None:
         """First-layer weights as receptive fields, and what the first test samples evoked.
 
         Mirrors what the spiking learners record, so plots can put both side by side.
         """
-        first = self.model_[0]
-        fields = {"weights": first.weight.detach().cpu().numpy()}
-        if task.image_shape is not None:
-            fields["image_shape"] = np.array(task.image_shape)
-        recorder.arrays("receptive_fields", **fields)
-        test = task.split("test")
-        k = min(N_RECORDED_SAMPLES, len(test))
-        x, _ = self._tensors(Split(test.x[:k], test.y[:k]))
-        t = np.arange(k, dtype=np.float64)
+        recorder.receptive_fields(
+            self.model_[0].weight.detach().cpu().numpy(),
+            signed=True,
+            image_shape=task.image_shape,
+        )
+        probe = task.probe_set(N_RECORDED_SAMPLES)
+        x, _ = self._tensors(Split(probe.x, probe.y))
+        t = np.arange(len(probe), dtype=np.float64)
         signals = {"output": Signal(t=t, values=self._logits(x).softmax(dim=1).cpu().numpy())}
         if self.params.hidden:
             with torch.inference_mode():
@@ -192,9 +194,9 @@ class MLPLearner(Learner):
         activity = Activity(
             signals=signals,
             meta={
-                "labels": test.y[:k].tolist(),
+                "labels": probe.y.tolist(),
                 "note": "one row per test sample (t is the sample index); "
                 "output holds class probabilities",
             },
         )
-        recorder.activity("test_samples", activity)
+        recorder.activity(activity, probe=probe.name, name="probe")

@@ -19,12 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.distributions import Categorical
 
-from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.deep.advantages import gae
 from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
 from neurosim.deep.frozen_policy import FrozenPolicy
 from neurosim.deep.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
+from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS

@@ -9,7 +9,9 @@ product of its own grid lists (grids of different learners are not crossed with 
 
 Run ids: the first 16 hex digits of the SHA-256 of the canonical JSON (sorted keys, no spaces) of
 what determines a run's result: task, task_params and params (both resolved, defaults included),
-learner, budget (epochs resolved to the learner's default), seed, and `content` when the Params
+learner, budget (the budget fields the learner honours, epochs resolved to the learner's default;
+a field it does not honour is refused, so it can neither change an id nor be ignored silently),
+seed, and `content` when the Params
 name a file (the plasticity rule's fingerprint; absent otherwise). Experiment name, label and
 grid point only say how a run is shown, so they are not hashed: identical configs, in two
 experiments or under a renamed label, share one stored result. Changing a default in a Params
@@ -32,14 +34,15 @@ from neurosim.errors import SpecError, UserError
 from neurosim.learner import Budget
 from neurosim.params import build_params, field_names
 from neurosim.registry import LEARNERS, TASKS, Registry
-from neurosim.tasks import make_task
+from neurosim.tasks import Task, make_task
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid")
+SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid", "report")
+REPORT_KEYS = ("sections",)
 LEARNER_KEYS = ("name", "label", "tasks")
 # Names and labels become folder names and table entries: keep them plain.
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -103,7 +106,7 @@ class Run:
 class TaskSpec:
     name: str
     params: dict[str, Any]  # resolved, defaults included
-    kind: str = "classification"
+    task_type: type[Task]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +133,7 @@ class Experiment:
     seeds: tuple[int, ...]
     tasks: tuple[TaskSpec, ...]
     variants: tuple[Variant, ...]
+    report_sections: tuple[str, ...] | None = None  # None: every section that applies
 
     def runs(self) -> list[Run]:
         """Every run, ordered task, learner variant, seed."""
@@ -198,7 +202,21 @@ class _LearnerTable:
 
     @property
     def fields(self) -> list[str]:
-        return field_names(self.cls.Params) + list(Budget.BUDGET_FIELDS)
+        """Params fields and the budget fields the learner honours."""
+        return field_names(self.cls.Params) + sorted(self.cls.budget_fields)
+
+    def unknown_field(self, key: str) -> str:
+        """Why `key` is not a field of this learner, in words."""
+        if key in Budget.BUDGET_FIELDS:
+            honoured = ", ".join(sorted(self.cls.budget_fields)) or "none"
+            return (
+                f"learner '{self.label}' ({self.name}) does not honour the budget field '{key}' "
+                f"(budget fields it honours: {honoured})"
+            )
+        return (
+            f"learner '{self.label}': unknown field '{key}'{_hint(key, self.fields)}; "
+            f"known fields: {', '.join(sorted(self.fields))}"
+        )
 
 
 class _SpecParser:
@@ -226,8 +244,9 @@ class _SpecParser:
         variants = [
             v for table in learners for v in self.variants(table, grid.get(table.label, {}))
         ]
-        self.check_task_kinds(tasks, learners)
-        return Experiment(name, description, path, seeds, tasks, tuple(variants))
+        self.check_task_families(tasks, learners)
+        sections = self.report_sections(data.get("report", {}))
+        return Experiment(name, description, path, seeds, tasks, tuple(variants), sections)
 
     def name(self, name: Any) -> str:
         if name is None:
@@ -312,7 +331,7 @@ class _SpecParser:
             task = make_task(name, 0, **params)
         except UserError as exc:
             raise self.error(str(exc)) from None
-        return TaskSpec(name, {**params, **task.params}, task.kind)
+        return TaskSpec(name, {**params, **task.params}, type(task))
 
     def learners(self, entries: Any) -> list[_LearnerTable]:
         if entries is None:
@@ -347,10 +366,7 @@ class _SpecParser:
             if key in LEARNER_KEYS:
                 continue
             if key not in table.fields:
-                raise self.error(
-                    f"learner '{label}': unknown field '{key}'{_hint(key, table.fields)}; "
-                    f"known fields: {', '.join(sorted(table.fields))}"
-                )
+                raise self.error(table.unknown_field(key))
             (table.budget if key in Budget.BUDGET_FIELDS else table.params)[key] = value
         # The table must be valid on its own (defaults for swept fields): errors name it, not a
         # grid point.
@@ -369,8 +385,10 @@ class _SpecParser:
             )
         return tuple(tasks)
 
-    def check_task_kinds(self, tasks: tuple[TaskSpec, ...], learners: list[_LearnerTable]) -> None:
-        """Every learner must run on at least one task, and only on tasks of its kind."""
+    def check_task_families(
+        self, tasks: tuple[TaskSpec, ...], learners: list[_LearnerTable]
+    ) -> None:
+        """Every learner must run on at least one task, and only on tasks of its family."""
         by_name = {task.name: task for task in tasks}
         for table in learners:
             for name in table.tasks or ():
@@ -379,13 +397,14 @@ class _SpecParser:
                         f"learner '{table.label}': field 'tasks' names '{name}', which is not "
                         f"among the spec's tasks ({', '.join(by_name)})"
                     )
-            kind = table.cls.task_kind
+            family = table.cls.task_family
             for name in table.tasks or tuple(by_name):
-                if by_name[name].kind != kind:
+                task_type = by_name[name].task_type
+                if not issubclass(task_type, family):
                     raise self.error(
-                        f"learner '{table.label}' learns {kind} tasks but task '{name}' is a "
-                        f"{by_name[name].kind} task; give the learner 'tasks = [...]' to choose "
-                        "its tasks"
+                        f"learner '{table.label}' learns {family.family} tasks but task '{name}' "
+                        f"is a {task_type.family} task; give the learner 'tasks = [...]' to "
+                        "choose its tasks"
                     )
 
     def grid(self, grid: Any, learners: list[_LearnerTable]) -> dict[str, dict[str, list[Any]]]:
@@ -405,10 +424,7 @@ class _SpecParser:
                 )
             table = by_label[label]
             if field not in table.fields:
-                raise self.error(
-                    f"grid key '{key}': learner '{label}' has no field '{field}'"
-                    f"{_hint(field, table.fields)}; known fields: {', '.join(sorted(table.fields))}"
-                )
+                raise self.error(f"grid key '{key}': {table.unknown_field(field)}")
             if field in table.params or field in table.budget:
                 raise self.error(
                     f"grid key '{key}': '{field}' is also set in learner '{label}'; "
@@ -475,15 +491,38 @@ class _SpecParser:
                     learner=table.name,
                     params=dataclasses.asdict(resolved),
                     content=fingerprint() if fingerprint else None,
-                    budget={
-                        "epochs": budget.resolve_epochs(table.cls.default_epochs),
-                        "samples": budget.samples,
-                        "wall_time_s": budget.wall_time_s,
-                        # only when set, so run ids of runs without it stay what they were
-                        **({"env_steps": budget.env_steps} if budget.env_steps is not None else {}),
-                    },
+                    budget=resolved_budget(table.cls, budget),
                     grid=grid,
                     tasks=table.tasks,
                 )
             )
         return variants
+
+    def report_sections(self, report: Any) -> tuple[str, ...] | None:
+        """The optional `[report] sections = [...]`: which report sections to write, in order."""
+        if not isinstance(report, dict):
+            raise self.error('[report] must be a table, e.g. [report] sections = ["results"]')
+        for key in report:
+            if key not in REPORT_KEYS:
+                raise self.error(
+                    f"[report]: unknown key '{key}'{_hint(key, REPORT_KEYS)}; "
+                    f"known keys: {', '.join(REPORT_KEYS)}"
+                )
+        if "sections" not in report:
+            return None
+        sections = report["sections"]
+        if not isinstance(sections, list) or not all(isinstance(n, str) for n in sections):
+            raise self.error(f"[report] sections must be a list of section names, got {sections!r}")
+        from neurosim.report.sections import SECTIONS  # the report package imports matplotlib
+
+        for name in sections:
+            self.lookup(SECTIONS, name, "[report] sections")
+        return tuple(sections)
+
+
+def resolved_budget(cls: type, budget: Budget) -> dict[str, Any]:
+    """The budget fields `cls` honours, epochs resolved to its default: what a run id hashes."""
+    values = dataclasses.asdict(budget)
+    if "epochs" in cls.budget_fields:
+        values["epochs"] = budget.resolve_epochs(cls.default_epochs)
+    return {key: values[key] for key in sorted(cls.budget_fields)}

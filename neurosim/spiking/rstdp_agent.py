@@ -25,8 +25,8 @@ import numpy as np
 from brian2 import ms
 
 from neurosim.activity import Activity, Signal, SpikeTrains
-from neurosim.control_agent import ControlAgent, LearningCurve
 from neurosim.errors import ParameterError
+from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.plasticity import PlasticityRule, find_rule
 from neurosim.registry import LEARNERS
@@ -264,6 +264,7 @@ class RSTDPAgent(ControlAgent):
 
     name = "rstdp-agent"
     Params = RSTDPAgentParams
+    artifacts = ("json", "weight_snapshots", "activity")
     default_env_steps = 10_000_000
     default_eval_every = 20_000
 
@@ -357,7 +358,7 @@ class RSTDPAgent(ControlAgent):
             return
         recorder.json("closed_loop", self.stats_)
         snapshots = loop.snapshots
-        recorder.arrays(
+        recorder.weight_snapshots(
             "weights",
             episodes=np.array(snapshots["episodes"]),
             actor=np.stack(snapshots["actor"]),  # (snapshot, action neuron, input)
@@ -393,4 +394,4 @@ class RSTDPAgent(ControlAgent):
                 "time_offset_s": t0,
             },
         )
-        recorder.activity("episode", activity)
+        recorder.activity(activity, probe="last training episode", name="episode")

@@ -13,7 +13,8 @@ import numpy as np
 
 from neurosim.activity import Activity, SpikeTrains
 from neurosim.errors import ParameterError, UserError
-from neurosim.learner import Budget, History, Learner, Recorder
+from neurosim.families.classification import Classifier
+from neurosim.learner import Budget, History, Recorder
 from neurosim.plasticity import find_rule
 from neurosim.registry import LEARNERS
 from neurosim.spiking.decoding import (
@@ -29,7 +30,7 @@ from neurosim.spiking.diehl_cook import (
     check_rule_fits,
 )
 from neurosim.spiking.rule_check import rule_from_params
-from neurosim.tasks.base import Task
+from neurosim.tasks.base import ClassificationTask
 
 CURVE_BLOCK = 100  # training images per point of the online learning curve
 CURVE_MEMORY = 500  # images whose responses assign labels for the next block
@@ -76,20 +77,18 @@ class STDPWTAParams:
 
 
 @LEARNERS.register("stdp-wta")
-class STDPWTALearner(Learner):
+class STDPWTALearner(Classifier):
     """Diehl & Cook's spiking network, one compiled Brian2 simulation per fit."""
 
     name = "stdp-wta"
     Params = STDPWTAParams
-    default_epochs = 1
+    # no wall_time_s: the whole schedule runs as one compiled simulation
+    budget_fields = frozenset({"epochs", "samples"})
+    metrics = ("accuracy", "probe_accuracy", "spikes_per_image")
+    artifacts = ("receptive_fields", "json", "activity", "predictions")
 
-    def fit(self, task: Task, budget: Budget, recorder: Recorder) -> History:
+    def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         p = self.params
-        if budget.wall_time_s is not None:
-            raise ParameterError(
-                "learner 'stdp-wta': field 'wall_time_s' is not supported: the whole schedule "
-                "runs as one compiled simulation; limit it with 'epochs' or 'samples'"
-            )
         rng = np.random.default_rng(task.seed)
         epochs = budget.resolve_epochs(self.default_epochs)
         train = task.split("train")
@@ -139,7 +138,7 @@ class STDPWTALearner(Learner):
 
     def _simulate(
         self,
-        task: Task,
+        task: ClassificationTask,
         images: np.ndarray,
         weights: np.ndarray,
         n_plastic: int,
@@ -166,7 +165,7 @@ class STDPWTALearner(Learner):
         )
         return DiehlCookCircuit(config, rule).present(images, weights, n_plastic, seed)
 
-    def _learning_curve(self, train_labels: np.ndarray, task: Task) -> History:
+    def _learning_curve(self, train_labels: np.ndarray, task: ClassificationTask) -> History:
         """Online accuracy while learning: each block is labelled by the neurons' assignments
         from the responses just before it (Diehl & Cook's performance monitor)."""
         history = History()
@@ -183,10 +182,10 @@ class STDPWTALearner(Learner):
         history.log(**final)
         return history
 
-    def _vote_accuracy(self, task: Task, split: str) -> float:
+    def _vote_accuracy(self, task: ClassificationTask, split: str) -> float:
         return float(np.mean(self.predict(task, split) == task.split(split).y))
 
-    def _responses(self, task: Task, split: str) -> np.ndarray:
+    def _responses(self, task: ClassificationTask, split: str) -> np.ndarray:
         key = (task.name, task.seed, tuple(len(s) for s in task.splits.values()))
         if key != getattr(self, "task_key_", None):
             raise UserError(
@@ -195,10 +194,10 @@ class STDPWTALearner(Learner):
             )
         return self.responses_[split]
 
-    def predict(self, task: Task, split: str) -> np.ndarray:
+    def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         return vote(self._responses(task, split), self.assignments_, task.n_classes)
 
-    def evaluate(self, task: Task, split: str) -> dict[str, float]:
+    def evaluate(self, task: ClassificationTask, split: str) -> dict[str, float]:
         counts = self._responses(task, split)
         y = task.split(split).y
         return {
@@ -207,13 +206,15 @@ class STDPWTALearner(Learner):
             "spikes_per_image": float(counts.sum(axis=1).mean()),
         }
 
-    def _record(self, task: Task, result: SimulationResult, recorder: Recorder) -> None:
+    def _record(
+        self, task: ClassificationTask, result: SimulationResult, recorder: Recorder
+    ) -> None:
         if not recorder.enabled:
             return
-        recorder.arrays(
-            "receptive_fields",
-            weights=self.weights_,
-            image_shape=np.array(task.image_shape),
+        recorder.receptive_fields(
+            self.weights_,
+            signed=False,
+            image_shape=task.image_shape,
             assignments=self.assignments_,
             theta_mv=self.theta_mv_,
         )
@@ -242,4 +243,4 @@ class STDPWTALearner(Learner):
                 "image_shape": list(task.image_shape),
             },
         )
-        recorder.activity("test_digits", activity)
+        recorder.activity(activity, probe=task.probe_set(shown).name, name="probe")

@@ -1,9 +1,9 @@
 """Shared problems: data splits (or environments), their metric and reference numbers."""
 
 from neurosim.registry import TASKS
-from neurosim.tasks.base import Split, Task
+from neurosim.tasks.base import ClassificationTask, ProbeSet, Split, Task
 
-__all__ = ["TASKS", "Split", "Task", "make_task"]
+__all__ = ["TASKS", "ClassificationTask", "ProbeSet", "Split", "Task", "make_task"]
 
 
 def make_task(name: str, seed: int, **params):

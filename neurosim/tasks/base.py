@@ -1,12 +1,56 @@
-"""The Task record: what every learner, spiking or deep, is handed."""
+"""Task families: what every learner, spiking or deep, is handed.
+
+A task family is a type. A learner declares the family it learns (`Learner.task_family`), and
+the spec loader checks `isinstance(task, learner.task_family)`, so a new family (sequences,
+language) adds a subclass here or in its own module and nothing else branches on it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, ClassVar
 
 import numpy as np
 
 from neurosim.errors import UserError
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSet:
+    """The stimuli every learner that records activity is shown, under one name.
+
+    Spiking and deep learners record on the same probe set, so their representations can be
+    compared stimulus by stimulus.
+    """
+
+    name: str
+    x: np.ndarray  # (n, features) inputs, or observations for control tasks
+    y: np.ndarray | None  # labels where the task has them
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+class Task:
+    """The part of a task every family shares: a name, a seed, its parameters and references.
+
+    Subclasses are frozen dataclasses providing these fields, `evaluation_splits` (what the
+    runner scores after `fit`) and `probe_set`.
+    """
+
+    family: ClassVar[str]  # how people name the family, e.g. "classification"
+    name: str
+    seed: int
+    params: dict[str, object]
+    references: dict[str, str]
+
+    @property
+    def evaluation_splits(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def probe_set(self, n: int = 10) -> ProbeSet:
+        raise NotImplementedError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,9 +65,10 @@ class Split:
 
 
 @dataclasses.dataclass(frozen=True)
-class Task:
+class ClassificationTask(Task):
     """A classification problem with fixed splits, its metric and published reference numbers."""
 
+    family: ClassVar[str] = "classification"
     name: str
     seed: int
     splits: dict[str, Split]
@@ -32,8 +77,6 @@ class Task:
     metric: str = "accuracy"
     references: dict[str, str] = dataclasses.field(default_factory=dict)
     params: dict[str, object] = dataclasses.field(default_factory=dict)
-
-    kind = "classification"
 
     @property
     def evaluation_splits(self) -> tuple[str, ...]:
@@ -50,3 +93,14 @@ class Task:
                 f"task '{self.name}' has no split '{name}'; splits: {', '.join(self.splits)}"
             )
         return self.splits[name]
+
+    def probe_set(self, n: int = 10) -> ProbeSet:
+        """The first `n` test samples: fixed by the task's seed, never trained on."""
+        test = self.split("test")
+        n = min(n, len(test))
+        return ProbeSet(
+            name=f"test[:{n}]",
+            x=test.x[:n],
+            y=test.y[:n],
+            meta={"image_shape": list(self.image_shape) if self.image_shape else None},
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
+from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from neurosim.errors import ParameterError
 from neurosim.params import build_params
 from neurosim.registry import TASKS
+from neurosim.tasks.base import ProbeSet, Task
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never reuse a training episode's seed
 
@@ -80,9 +82,10 @@ Policy = Callable[[np.ndarray], int]
 
 
 @dataclasses.dataclass(frozen=True)
-class ControlTask:
+class ControlTask(Task):
     """One seeded control problem; agents build their environments from it."""
 
+    family: ClassVar[str] = "control"
     name: str
     seed: int
     spec: ControlSpec
@@ -90,8 +93,7 @@ class ControlTask:
     eval_every: int | None
     params: dict[str, object] = dataclasses.field(default_factory=dict)
 
-    kind = "control"
-    evaluation_splits = ("eval",)
+    evaluation_splits = ("eval",)  # greedy episodes on held-out seeds
 
     @property
     def env_id(self) -> str:
@@ -135,6 +137,13 @@ class ControlTask:
             )
         except (gym.error.Error, ValueError):
             return gym.make_vec(self.env_id, num_envs=n_envs, vectorization_mode="sync")
+
+    def probe_set(self, n: int = 10) -> ProbeSet:
+        """The first observations of `n` evaluation episodes: states every agent can be shown."""
+        env = self.make_env()
+        x = np.stack([env.reset(seed=EVAL_SEED_OFFSET + 1000 * self.seed + k)[0] for k in range(n)])
+        env.close()
+        return ProbeSet(name=f"eval-starts[:{n}]", x=x, y=None, meta={"env_id": self.env_id})
 
     def evaluate_policy(self, policy: Policy, episodes: int | None = None) -> np.ndarray:
         """Returns of `episodes` greedy episodes on evaluation seeds disjoint from training."""

@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 
 from neurosim.params import build_params
 from neurosim.registry import TASKS
-from neurosim.tasks.base import Split, Task
+from neurosim.tasks.base import ClassificationTask, Split
 
 REFERENCES = {
     "logistic regression (80/20 split, measured here)": "96.7 %",
@@ -45,7 +45,7 @@ class DigitsParams:
 
 
 @TASKS.register("digits")
-def make_digits(seed: int, **params: object) -> Task:
+def make_digits(seed: int, **params: object) -> ClassificationTask:
     """Stratified train/val/test splits of the 8x8 digits, pixels scaled to [0, 1]."""
     p = build_params(DigitsParams, params, owner="task 'digits'")
     split_seed = seed if p.split_seed is None else p.split_seed
@@ -72,7 +72,7 @@ def make_digits(seed: int, **params: object) -> Task:
     else:
         x_train, y_train = x_rest, y_rest
     splits = {"train": Split(x_train, y_train), **splits}
-    return Task(
+    return ClassificationTask(
         name="digits",
         seed=seed,
         splits=splits,

@@ -1,4 +1,5 @@
-"""What every control agent shares: the budget in env steps, the learning curve and the metrics.
+"""The control family: what every control agent shares: the budget in env steps, the learning
+curve and the metrics.
 
 Agents differ in how they learn; they must not differ in how they are scored. ControlAgent owns
 the evaluation schedule (a greedy evaluation every `eval_every` env steps), the record of
@@ -15,6 +16,7 @@ import numpy as np
 
 from neurosim.errors import UserError
 from neurosim.learner import Budget, History, Learner, Recorder
+from neurosim.metrics import METRICS, Metric
 from neurosim.tasks.control import ControlTask, Policy
 
 TRAIN_WINDOW = 10  # training episodes averaged into each curve point
@@ -98,11 +100,47 @@ class LearningCurve:
         return float(np.mean(recent)) if recent else np.nan
 
 
+METRICS.declare(
+    Metric("mean_return", "mean return of the kept model's final greedy episodes", "", True, True),
+    Metric("sd_return", "sd of the final greedy returns", ""),
+    Metric("best_eval_return", "best mean return of a greedy evaluation", "", True),
+    Metric(
+        "steps_to_solve",
+        "env steps until the greedy mean first reached the threshold",
+        "steps",
+        False,
+        True,
+    ),
+    Metric(
+        "wall_s_to_solve",
+        "training wall time until the threshold (evaluations excluded)",
+        "s",
+        False,
+    ),
+    Metric(
+        "auc_return", "mean greedy return over the budget (area under the curve)", "", True, True
+    ),
+    Metric("last50_train_return", "mean return of the last 50 training episodes", "", True, True),
+    Metric("train_episodes", "training episodes played", ""),
+)
+
+
 class ControlAgent(Learner):
     """A Learner for ControlTasks. Subclasses implement `train` and `act` (greedy)."""
 
-    task_kind: ClassVar[str] = "control"
-    default_epochs = 1
+    task_family = ControlTask
+    budget_fields = frozenset({"env_steps"})
+    metrics = (
+        "mean_return",
+        "sd_return",
+        "best_eval_return",
+        "steps_to_solve",
+        "wall_s_to_solve",
+        "auc_return",
+        "last50_train_return",
+        "train_episodes",
+    )
+    artifacts: ClassVar[tuple[str, ...]] = ("json",)  # the training episodes
     # Agents whose budget is not env steps (the spiking agent counts episodes) override these:
     # the env-step budget when the spec gives none (None: the task's), and the evaluation
     # interval when the task sets none (None: 1/20 of the budget).
@@ -110,12 +148,8 @@ class ControlAgent(Learner):
     default_eval_every: ClassVar[int | None] = None
 
     def fit(self, task: ControlTask, budget: Budget, recorder: Recorder) -> History:
-        if getattr(task, "kind", None) != "control":
+        if not isinstance(task, ControlTask):
             raise UserError(f"learner '{self.name}' needs a control task, got '{task.name}'")
-        if budget.wall_time_s is not None:
-            raise UserError(
-                f"learner '{self.name}': budget 'wall_time_s' is not supported; use 'env_steps'"
-            )
         env_steps = budget.env_steps or self.default_env_steps or task.spec.default_env_steps
         self.curve_ = LearningCurve(task, env_steps, self.default_eval_every)
         self.train(task, env_steps, self.curve_, recorder)
@@ -139,16 +173,14 @@ class ControlAgent(Learner):
     def act(self, observation: np.ndarray) -> int:
         """The greedy action of the agent as it stands after training (its kept model)."""
 
-    def predict(self, task: ControlTask, split: str) -> np.ndarray:
-        raise UserError(f"learner '{self.name}' acts in environments; it has no predictions")
-
     def evaluate(self, task: ControlTask, split: str) -> dict[str, float]:
         """Final greedy evaluation plus the learning-curve figures of the fit."""
         curve = self.curve_
         return {
             "mean_return": float(np.mean(self.final_returns_)),
             "sd_return": float(np.std(self.final_returns_)),
-            "best_eval_return": float(curve.best_return),
+            # NaN, not -inf, when no evaluation ran (a budget shorter than the interval)
+            "best_eval_return": float(curve.best_return) if curve.history.rows else np.nan,
             "steps_to_solve": float(curve.steps_to_solve),
             "wall_s_to_solve": float(curve.wall_s_to_solve),
             "auc_return": curve.auc(),

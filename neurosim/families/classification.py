@@ -1,0 +1,49 @@
+"""The classification family: learners that map inputs to one of `n_classes` labels.
+
+Every classifier is scored the same way (accuracy of `predict` on val and test), and records its
+test predictions, so the report can draw confusion matrices for a spiking circuit and an MLP alike.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from neurosim.learner import Learner, Recorder
+from neurosim.metrics import METRICS, Metric
+from neurosim.tasks.base import ClassificationTask
+
+METRICS.declare(
+    Metric("accuracy", "fraction of labels predicted right", "%", True, True),
+    Metric(
+        "probe_accuracy",
+        "accuracy of a linear readout trained on the learned representation",
+        "%",
+        True,
+        True,
+    ),
+    Metric("spikes_per_image", "excitatory spikes per presented image", "", None, True),
+)
+
+
+class Classifier(Learner):
+    """A Learner for ClassificationTasks: implement `fit` and `predict`."""
+
+    task_family: ClassVar[type] = ClassificationTask
+    metrics: ClassVar[tuple[str, ...]] = ("accuracy",)
+
+    @abstractmethod
+    def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
+        """Predicted labels for one split."""
+
+    def evaluate(self, task: ClassificationTask, split: str) -> dict[str, float]:
+        """Accuracy of `predict`; learners with several readouts extend this."""
+        y = task.split(split).y
+        return {"accuracy": float(np.mean(self.predict(task, split) == y))}
+
+    def record(self, task: ClassificationTask, recorder: Recorder) -> None:
+        """Test predictions, for confusion matrices."""
+        if recorder.enabled and "test" in task.splits:
+            recorder.predictions("test", task.split("test").y, self.predict(task, "test"))
