@@ -122,7 +122,7 @@ log = "{log}"
 """
 
 
-def start_cli(tmp_path: Path, sleep_seed: int) -> subprocess.Popen:
+def start_cli(tmp_path: Path, sleep_seed: int, *options: str) -> subprocess.Popen:
     """`neurosim run` in its own process group (as a terminal runs it); fit() of one seed hangs."""
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.format(log=tmp_path / "log.jsonl"))
@@ -133,7 +133,16 @@ def start_cli(tmp_path: Path, sleep_seed: int) -> subprocess.Popen:
     }
     code = "import sys, fake_learner; from neurosim.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen(
-        [sys.executable, "-c", code, "run", str(spec), "--results", str(tmp_path / "results")],
+        [
+            sys.executable,
+            "-c",
+            code,
+            "run",
+            str(spec),
+            "--results",
+            str(tmp_path / "results"),
+            *options,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -12,6 +12,7 @@ import dataclasses
 import fcntl
 import importlib
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -151,13 +152,25 @@ def claim_cache_slot(root: Path) -> Path:
     return cache
 
 
+def _import_registering(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise UserError(
+            f"module '{module}', which registers the run's task or learner, cannot be imported on "
+            f"{platform.node()}: install it on every machine that executes runs"
+        ) from None
+
+
 def execute_in_worker(run: Run, modules: Sequence[str]) -> Outcome:
     """Worker side: import what registers the task and learner, execute the run in a private
     folder (in the cache slot when there is one), pack it and remove the folder."""
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=os.environ.get(CACHE_ENV)))
     try:
         for module in modules:
-            importlib.import_module(module)
+            _import_registering(module)
         return Outcome(bundle=execute_run(run, workdir))
     except Exception as exc:
         return Outcome.from_exception(exc, pack(workdir))

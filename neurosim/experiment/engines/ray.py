@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -37,9 +38,16 @@ def _cache_root() -> Path:
     return Path(base) / "workers"
 
 
-def _execute_on_worker(run: Run, modules: Sequence[str]) -> Outcome:
+def _execute_on_worker(run: Run, modules: Sequence[str], search_path: Sequence[str]) -> Outcome:
     """Worker side of a Ray task: its process exits after this one run (max_calls=1), which
-    releases the cache slot."""
+    releases the cache slot.
+
+    The parent's sys.path goes first, where its folders exist here, as multiprocessing's spawn
+    does for the local engine: modules found there (a plugin folder, the tests) import here too.
+    """
+    sys.path[:0] = [
+        entry for entry in search_path if entry not in sys.path and Path(entry).is_dir()
+    ]
     claim_cache_slot(_cache_root())
     return execute_in_worker(run, modules)
 
@@ -112,7 +120,10 @@ class RayEngine:
         in_flight: dict[Any, Run] = {}
         progress = Progress(len(runs))
         try:
-            in_flight = {task.remote(run, registering_modules(run)): run for run in runs}
+            search_path = [os.path.abspath(entry) for entry in sys.path]
+            in_flight = {
+                task.remote(run, registering_modules(run), search_path): run for run in runs
+            }
             while in_flight:
                 done, _ = self.ray.wait(list(in_flight), num_returns=1)
                 for ref in done:
