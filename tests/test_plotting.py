@@ -11,11 +11,13 @@ from matplotlib.image import AxesImage
 
 from neurosim.activity import Activity, SpikeTrains
 from neurosim.plotting import (
+    SweepPanel,
     plot_confusion_matrices,
     plot_learning_curves,
     plot_metric_comparison,
     plot_raster,
     plot_receptive_fields,
+    plot_sweep,
 )
 
 
@@ -62,15 +64,56 @@ def test_receptive_fields_are_one_mosaic_with_a_label_per_unit():
     render(fig)
 
 
+def test_signed_receptive_fields_are_centred_on_zero_with_a_colour_bar():
+    weights = np.random.default_rng(0).normal(0, 1, (9, 64))
+    weights[3, 5] = -4.0  # the largest magnitude sets both limits
+    fig = plot_receptive_fields(weights, (8, 8), signed=True)
+    image = fig.axes[0].get_images()[0]
+    assert image.get_cmap().name == "RdBu_r"
+    assert image.get_clim() == (-4.0, 4.0)
+    assert len(fig.axes) == 2  # the mosaic and its colour bar
+    render(fig)
+
+
+def test_unsigned_receptive_fields_keep_a_sequential_map_per_tile():
+    fig = plot_receptive_fields(np.random.default_rng(0).uniform(0, 1, (4, 64)), (8, 8))
+    image = fig.axes[0].get_images()[0]
+    assert image.get_cmap().name == "hot_r" and image.get_clim() == (0.0, 1.0)
+    assert len(fig.axes) == 1
+
+
+def test_sweep_draws_numeric_sorted_x_with_a_log_axis_over_a_decade():
+    panel = SweepPanel(
+        "test accuracy (%)",
+        {"mlp": [(0.1, [0.8, 0.9]), (0.001, [0.5, 0.6]), (0.01, [0.7])]},
+        percent=True,
+        chance=0.1,
+    )
+    fig = plot_sweep([panel, SweepPanel("loss", {"mlp": [(0.1, [1.0]), (0.001, [2.0])]})], "lr")
+    ax = fig.axes[0]
+    (mean, chance) = ax.lines
+    np.testing.assert_allclose(mean.get_xdata(), [0.001, 0.01, 0.1])
+    np.testing.assert_allclose(mean.get_ydata(), [55.0, 70.0, 85.0])
+    assert chance.get_label() == "chance" and chance.get_linestyle() == "--"
+    np.testing.assert_allclose(chance.get_ydata(), [10.0, 10.0])
+    assert ax.get_xscale() == "log" and len(fig.axes) == 2
+    dots = sorted(len(c.get_offsets()) for c in ax.collections)
+    assert dots == [1, 2, 2]  # one dot per seed
+    linear = plot_sweep([SweepPanel("a", {"x": [(50, [1.0]), (200, [2.0]), (100, [3.0])]})], "n")
+    assert linear.axes[0].get_xscale() == "linear"  # 50..200 spans less than a decade
+    render(fig)
+
+
 def test_learning_curves_draw_seeds_thin_and_the_mean_on_the_shared_range():
     x = np.array([0, 10, 100, 1000])
     curves = {
         "a": [(x, np.array([0.1, 0.2, 0.4, 0.6])), (x[:3], np.array([0.3, 0.4, 0.6]))],
         "b": [(x, np.array([0.5, 0.5, 0.5, 0.5]))],
     }
-    fig = plot_learning_curves(curves, ylabel="accuracy", percent=True)
+    fig = plot_learning_curves(curves, ylabel="accuracy", percent=True, chance=0.1)
     (ax,) = fig.axes
-    assert len(ax.lines) == 2 + 1 + 1  # two seeds + mean for a, mean only for b
+    assert len(ax.lines) == 2 + 1 + 1 + 1  # two seeds + mean for a, mean only for b, chance
+    assert ax.lines[-1].get_label() == "chance"
     mean_a = ax.lines[2]
     np.testing.assert_allclose(mean_a.get_xdata(), [10, 100])  # x=0 dropped on log axis
     np.testing.assert_allclose(mean_a.get_ydata(), [0.3, 0.5])
@@ -103,7 +146,7 @@ def test_confusion_matrices_one_panel_per_label_annotated():
 
 def test_plotting_analysis_and_report_stay_off_the_backends():
     code = (
-        "import sys, neurosim.plotting, neurosim.analysis, neurosim.experiment.report;"
+        "import sys, neurosim.plotting, neurosim.analysis, neurosim.report.writer;"
         "print(sorted({'torch', 'brian2'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,9 +15,11 @@ from neurosim.plotting.plasticity import (
     plot_stdp_window,
 )
 from neurosim.plotting.raster import plot_raster
+from neurosim.plotting.sweep import SweepPanel, plot_sweep
 from neurosim.plotting.weights import plot_receptive_fields, plot_weight_evolution
 
 __all__ = [
+    "SweepPanel",
     "plot_confusion_matrices",
     "plot_convergence",
     "plot_distal_reward",
@@ -28,5 +30,6 @@ __all__ = [
     "plot_receptive_fields",
     "plot_selectivity",
     "plot_stdp_window",
+    "plot_sweep",
     "plot_weight_evolution",
 ]

@@ -58,7 +58,7 @@ def plot_metric_comparison(
             ax.scatter(x + jitter, seeds, s=12, color="k", zorder=3)
             _write_value(ax, x, mean, sd)
     for j, (name, value) in enumerate((references or {}).items()):
-        ax.axhline(100 * value, color="0.3", ls="--", lw=0.9)
+        ax.axhline(100 * value, color="0.3", ls="--", lw=0.9, zorder=0.5)  # behind the bars
         ax.annotate(
             name,
             (1.0, 100 * value),

@@ -19,17 +19,21 @@ def plot_learning_curves(
     logx: bool = True,
     percent: bool = False,
     ax: Axes | None = None,
+    colors: dict[str, str] | None = None,
+    chance: float | None = None,
+    title: str | None = None,
 ) -> Figure:
     """One (x, y) curve per seed for each label; the mean is taken on a common grid.
 
     Seeds may log at different x (a wall-time budget stops them at different points), so the mean
     is interpolated onto the union of their x values within the range all seeds cover, in log x
     when `logx`. `percent` shows fractions as %. Points with x <= 0 are dropped on a log axis.
+    `colors` keeps a label's colour the same across panels; `chance` is drawn dashed.
     """
     if ax is None:
         ax = Figure(figsize=(7, 4.5), layout="constrained").subplots()
     for i, (label, runs) in enumerate(curves.items()):
-        color = f"C{i % 10}"
+        color = (colors or {}).get(label, f"C{i % 10}")
         runs = [_clean(x, y, logx) for x, y in runs]
         runs = [(x, y) for x, y in runs if len(x)]
         if not runs:
@@ -40,8 +44,12 @@ def plot_learning_curves(
         x, y = _mean_curve(runs, logx)
         marker = "o" if len(x) <= 30 else None
         ax.plot(x, y, color=color, lw=2.2, marker=marker, ms=4, label=f"{label} (n={len(runs)})")
+    if chance is not None:
+        ax.axhline(chance, color="0.35", ls="--", lw=1, label="chance")
     if logx:
         ax.set_xscale("log")
+    if title:
+        ax.set_title(title, fontsize=11)
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_xlabel(xlabel)

@@ -12,13 +12,16 @@ def plot_receptive_fields(
     max_units: int = 100,
     title: str | None = None,
     assignments: np.ndarray | None = None,
-    cmap: str = "hot_r",
+    signed: bool = False,
 ) -> Figure:
     """Grid of the first `max_units` units' weights (n_units, n_features) as images.
 
-    Each tile is scaled to its own min..max, so weak units stay visible (hence no colour bar).
-    One mosaic image instead of one Axes per unit keeps a 400-unit figure fast to draw. With
-    `assignments` (the label each unit votes for) tiles are sorted by label and annotated.
+    Unsigned weights (plasticity keeps them >= 0) use a sequential map and each tile is scaled to
+    its own min..max, so weak units stay visible (hence no colour bar). Signed weights (a trained
+    layer) use a diverging map centred on zero with limits +-max|w| shared by every tile and a
+    colour bar: excitatory and inhibitory pixels, and their strength, then read alike across
+    units. One mosaic image instead of one Axes per unit keeps a 400-unit figure fast to draw.
+    With `assignments` (the label each unit votes for) tiles are sorted by label and annotated.
     """
     weights = np.asarray(weights, dtype=np.float64)
     shape = tuple(int(n) for n in image_shape)
@@ -29,11 +32,17 @@ def plot_receptive_fields(
         assignments = np.asarray(assignments)[units]
         units = units[np.argsort(assignments, kind="stable")]
 
-    low = weights[units].min(axis=1, keepdims=True)
-    span = np.ptp(weights[units], axis=1, keepdims=True)
-    tiles = np.divide(
-        weights[units] - low, span, out=np.zeros((len(units), weights.shape[1])), where=span > 0
-    ).reshape(len(units), *shape)
+    if signed:
+        tiles = weights[units].reshape(len(units), *shape)
+        limit = float(np.max(np.abs(tiles))) or 1.0
+        cmap, vmin, vmax = "RdBu_r", -limit, limit
+    else:
+        low = weights[units].min(axis=1, keepdims=True)
+        span = np.ptp(weights[units], axis=1, keepdims=True)
+        tiles = np.divide(
+            weights[units] - low, span, out=np.zeros((len(units), weights.shape[1])), where=span > 0
+        ).reshape(len(units), *shape)
+        cmap, vmin, vmax = "hot_r", 0.0, 1.0
 
     n_cols = int(np.ceil(np.sqrt(len(units)))) or 1
     n_rows = int(np.ceil(len(units) / n_cols)) or 1
@@ -44,9 +53,13 @@ def plot_receptive_fields(
         mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = tile
 
     side = min(9.0, 0.55 * max(n_cols, n_rows) + 1.0)
-    fig = Figure(figsize=(side, side * n_rows / n_cols + 0.5), layout="constrained")
+    width = side + (1.1 if signed else 0.0)  # room for the colour bar
+    fig = Figure(figsize=(width, side * n_rows / n_cols + 0.5), layout="constrained")
     ax = fig.subplots()
-    ax.imshow(mosaic, cmap=cmap, interpolation="nearest")
+    image = ax.imshow(mosaic, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_facecolor("0.85" if signed else "white")  # gaps between tiles, apart from zero
+    if signed:
+        fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
