@@ -17,7 +17,6 @@ from neurosim.errors import EXIT_USER_ERROR, RuleError, UserError
 from neurosim.experiment.api import ExperimentOutcome, run_experiment, use_models, write_report
 from neurosim.experiment.engines import ENGINES
 from neurosim.experiment.store import RunRecord, Store
-from neurosim.experiment.summary import summary_table
 from neurosim.plasticity import (
     RULES,
     PlasticityRule,
@@ -28,6 +27,7 @@ from neurosim.plasticity import (
     search_path,
 )
 from neurosim.registry import LEARNERS, TASKS
+from neurosim.report.summary import summary_table
 
 EXIT_RUN_FAILED = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT

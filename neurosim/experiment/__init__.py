@@ -5,7 +5,6 @@ from neurosim.experiment.engines import EngineReport, Failure, LocalEngine, make
 from neurosim.experiment.runner import RunBundle, execute_run
 from neurosim.experiment.spec import Experiment, Run, load_spec
 from neurosim.experiment.store import RunRecord, Store
-from neurosim.experiment.summary import summary_rows, summary_table
 
 __all__ = [
     "EngineReport",
@@ -21,6 +20,4 @@ __all__ = [
     "load_spec",
     "make_engine",
     "run_experiment",
-    "summary_rows",
-    "summary_table",
 ]

@@ -16,7 +16,7 @@ from neurosim.experiment.engines import Failure, make_engine
 from neurosim.experiment.engines.base import MODELS_ENV
 from neurosim.experiment.spec import Run, load_spec
 from neurosim.experiment.store import Store
-from neurosim.experiment.summary import summary_table
+from neurosim.report.summary import summary_table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +51,11 @@ def use_models(folders: Sequence[Path]) -> None:
 
 def write_report(store: Store, experiment: str) -> tuple[Path, ...]:
     """Write <results>/<experiment>/report: the one place that calls the report writer."""
-    from neurosim.experiment.report import write_report as write  # matplotlib: only when used
+    from neurosim.report.writer import write_report as write  # matplotlib: only when used
 
     out_dir = store.root / experiment / "report"
-    return (write(store, experiment, out_dir, store.description(experiment)),)
+    paths = write(store, experiment, out_dir, store.description(experiment))
+    return (paths.markdown, paths.html)
 
 
 def run_experiment(
