@@ -63,11 +63,13 @@ def plot_metric_comparison(
             name,
             (1.0, 100 * value),
             xycoords=("axes fraction", "data"),
-            fontsize=7,
-            xytext=(-3, 2 + 9 * (j % 2)),
+            fontsize=8,
+            xytext=(4, 9 * (j % 2)),  # right of the axes, clear of the bars
             textcoords="offset points",
-            ha="right",
+            ha="left",
+            va="center",
             color="0.3",
+            annotation_clip=False,
         )
     ax.set_xticks(
         range(len(labels)),

@@ -61,7 +61,7 @@ def plot_raster(
         ax.scatter(
             trains.times * scale,
             trains.units,
-            s=4,
+            s=_dot_size(len(trains.times)),
             c="k",
             marker=".",
             linewidths=0,
@@ -89,6 +89,11 @@ def plot_raster(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _dot_size(n_spikes: int) -> float:
+    """Dots large enough to see when spikes are sparse, small enough not to merge when dense."""
+    return float(np.clip(4000 / max(n_spikes, 1), 4, 30))
 
 
 def _time_window(
