@@ -28,7 +28,7 @@ CSS = """
 :root { color-scheme: light; }
 body { margin: 0; background: #f6f7f9; color: #1d2330;
   font: 16px/1.55 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; }
-main { max-width: 72rem; margin: 0 auto; padding: 2rem 2.5rem 4rem; background: #fff;
+main { max-width: 78rem; margin: 0 auto; padding: 2rem 2.5rem 4rem; background: #fff;
   box-shadow: 0 0 0 1px #e3e6eb; }
 h1 { font-size: 2rem; margin: 0 0 .5rem; }
 h2 { font-size: 1.45rem; margin: 2.6rem 0 .8rem; padding-bottom: .3rem;
@@ -44,10 +44,11 @@ nav.toc ol ol { list-style: lower-alpha; }
 nav.toc a { color: #1f5fa8; text-decoration: none; }
 nav.toc a:hover { text-decoration: underline; }
 .table-wrap { overflow-x: auto; margin: 1rem 0; }
-table { border-collapse: collapse; font-size: .92rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .35rem .75rem; border-bottom: 1px solid #e3e6eb; text-align: left;
-  vertical-align: top; }
-thead th { background: #eef2f7; border-bottom: 2px solid #c9d1dc; white-space: nowrap; }
+table { border-collapse: collapse; font-size: .88rem; font-variant-numeric: tabular-nums; }
+th, td { padding: .35rem .6rem; border-bottom: 1px solid #e3e6eb; text-align: left;
+  vertical-align: top; white-space: nowrap; }
+thead th { background: #eef2f7; border-bottom: 2px solid #c9d1dc; vertical-align: bottom;
+  white-space: normal; min-width: 3.5rem; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 tbody tr:hover { background: #f0f5fb; }
 td.num, th.num { text-align: right; white-space: nowrap; }
@@ -159,6 +160,8 @@ def html_table(
         text = (
             f"<code>{escape(str(value))}</code>" if isinstance(value, Code) else escape(str(value))
         )
+        if tag == "th":  # long metric names may break after their underscores
+            text = text.replace("_", "_<wbr>")
         return f'<{tag} class="num">{text}</{tag}>' if right else f"<{tag}>{text}</{tag}>"
 
     head = "".join(cell("th", h, right) for h, right in zip(headers, numeric, strict=True))
