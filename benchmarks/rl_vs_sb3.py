@@ -29,8 +29,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from neurosim.deep.dqn import DQNParams
-from neurosim.deep.ppo import PPOParams
+from neurosim.deep.rl.dqn import DQNParams
+from neurosim.deep.rl.ppo import PPOParams
 from neurosim.families.control import LearningCurve
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS

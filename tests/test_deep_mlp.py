@@ -11,9 +11,9 @@ import pytest
 import torch
 from torch import nn
 
-from neurosim.activity import Activity
+from neurosim.artifacts import Artifacts
 from neurosim.deep.device import THREADS_ENV, apply_thread_limit, resolve_device
-from neurosim.deep.mlp import MLPLearner, MLPParams
+from neurosim.deep.learners.mlp import MLPLearner, MLPParams
 from neurosim.deep.optimizers import OPTIMIZERS
 from neurosim.errors import ParameterError, UserError
 from neurosim.learner import Budget, Recorder
@@ -96,7 +96,9 @@ def test_records_receptive_fields_and_hidden_activity(
     assert weights.shape == (100, 64)
     np.testing.assert_array_equal(weights, first.weight.detach().numpy())
 
-    activity = Activity.load(folder / "activity_test_samples.npz")
+    (entry,) = Artifacts(folder).entries("activity")
+    assert entry.meta["probe"] == task.probe_set().name
+    activity = Artifacts.load(entry)
     test = task.split("test")
     hidden = activity.signals["hidden"]
     assert activity.meta["labels"] == test.y[:10].tolist()
@@ -127,7 +129,8 @@ def test_no_hidden_layer_is_a_linear_model(task: ClassificationTask, tmp_path: P
     assert isinstance(layer, nn.Linear)
     assert layer.weight.shape == (10, 64)
     assert learner.evaluate(task, "test")["accuracy"] >= 0.85
-    assert set(Activity.load(tmp_path / "activity_test_samples.npz").signals) == {"output"}
+    (entry,) = Artifacts(tmp_path).entries("activity")
+    assert set(Artifacts.load(entry).signals) == {"output"}
 
 
 def test_tanh_and_dropout_layers(task: ClassificationTask) -> None:

@@ -17,10 +17,10 @@ from neurosim.deep.device import (
     resolve_device,
     use_torch_threads,
 )
-from neurosim.deep.dqn import DQN, double_dqn_target, linear_epsilon, max_target
-from neurosim.deep.frozen_policy import FrozenPolicy
-from neurosim.deep.mlp import build_mlp
-from neurosim.deep.replay import ReplayBuffer
+from neurosim.deep.models.mlp import build_mlp
+from neurosim.deep.rl.dqn import DQN, double_dqn_target, linear_epsilon, max_target
+from neurosim.deep.rl.frozen_policy import FrozenPolicy
+from neurosim.deep.rl.replay import ReplayBuffer
 from neurosim.errors import ParameterError
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS

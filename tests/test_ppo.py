@@ -7,17 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from neurosim.deep.advantages import discounted_returns, gae
 from neurosim.deep.device import choose_device
-from neurosim.deep.frozen_policy import FrozenPolicy
-from neurosim.deep.ppo import (
-    BestActor,
-    PPOAgent,
-    Rollouts,
-    clipped_surrogate_loss,
-    linear_decay,
-    orthogonal_mlp,
-)
+from neurosim.deep.models.actor_critic import orthogonal_mlp
+from neurosim.deep.rl.actor_critic import BestActor
+from neurosim.deep.rl.advantages import discounted_returns, gae
+from neurosim.deep.rl.frozen_policy import FrozenPolicy
+from neurosim.deep.rl.ppo import PPOAgent, Rollouts, clipped_surrogate_loss, linear_decay
 from neurosim.errors import ParameterError
 from neurosim.families.control import LearningCurve
 from neurosim.learner import Budget, Recorder

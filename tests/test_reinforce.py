@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from neurosim.deep.advantages import discounted_returns
-from neurosim.deep.ppo import orthogonal_mlp
-from neurosim.deep.reinforce import ReinforceAgent, reinforce_losses
+from neurosim.deep.models.actor_critic import orthogonal_mlp
+from neurosim.deep.rl.advantages import discounted_returns
+from neurosim.deep.rl.reinforce import ReinforceAgent, reinforce_losses
 from neurosim.errors import ParameterError
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS

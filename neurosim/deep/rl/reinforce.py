@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neurosim.deep.advantages import discounted_returns
 from neurosim.deep.device import is_device_name, use_torch_threads
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.deep.ppo import BestActor, actor_critic
+from neurosim.deep.rl.actor_critic import BestActor, actor_critic
+from neurosim.deep.rl.advantages import discounted_returns
 from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.params import check_fields

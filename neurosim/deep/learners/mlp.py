@@ -16,6 +16,7 @@ from torch import nn
 
 from neurosim.activity import Activity, Signal
 from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
+from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder, Stopwatch
@@ -23,7 +24,6 @@ from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.base import ClassificationTask, Split
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 N_RECORDED_SAMPLES = 10
 
 
@@ -64,21 +64,6 @@ class MLPParams:
                 ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
             ],
         )
-
-
-def build_mlp(
-    n_inputs: int, hidden: list[int], n_outputs: int, activation: str, dropout: float
-) -> nn.Sequential:
-    """Linear -> activation [-> dropout] per hidden layer, then a linear readout (logits)."""
-    layers: list[nn.Module] = []
-    width = n_inputs
-    for units in hidden:
-        layers += [nn.Linear(width, units), ACTIVATIONS[activation]()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = units
-    layers.append(nn.Linear(width, n_outputs))
-    return nn.Sequential(*layers)
 
 
 @LEARNERS.register("mlp")

@@ -19,11 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.distributions import Categorical
 
-from neurosim.deep.advantages import gae
-from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
-from neurosim.deep.frozen_policy import FrozenPolicy
-from neurosim.deep.mlp import build_mlp
+from neurosim.deep.device import is_device_name, use_torch_threads
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
+from neurosim.deep.rl.actor_critic import BestActor, actor_critic
+from neurosim.deep.rl.advantages import gae
 from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.params import check_fields
@@ -82,55 +81,6 @@ class PPOParams:
                 ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
             ],
         )
-
-
-def orthogonal_mlp(
-    n_inputs: int, hidden: list[int], n_outputs: int, out_gain: float
-) -> nn.Sequential:
-    """A tanh MLP with SB3's orthogonal init: gain sqrt(2) inside, `out_gain` on the readout.
-
-    A small actor gain (0.01) starts the policy near uniform, so early rollouts explore.
-    """
-    net = build_mlp(n_inputs, hidden, n_outputs, activation="tanh", dropout=0.0)
-    linears = [module for module in net if isinstance(module, nn.Linear)]
-    for layer in linears:
-        gain = out_gain if layer is linears[-1] else math.sqrt(2)
-        nn.init.orthogonal_(layer.weight, gain=gain)
-        nn.init.zeros_(layer.bias)
-    return net
-
-
-def actor_critic(
-    task: ControlTask, hidden: list[int], device_name: str
-) -> tuple[nn.Sequential, nn.Sequential, torch.device]:
-    """The tanh actor and critic that PPO and REINFORCE start from, on the device they train on.
-
-    Seed torch first: the orthogonal init draws from torch's global generator.
-    """
-    actor = orthogonal_mlp(task.observation_size, hidden, task.n_actions, out_gain=0.01)
-    critic = orthogonal_mlp(task.observation_size, hidden, 1, out_gain=1.0)
-    device = choose_device(device_name, [actor, critic])
-    return actor.to(device), critic.to(device), device
-
-
-class BestActor:
-    """The greedy policy of the actor with the best evaluation so far (ties keep the later one,
-    which has trained longer)."""
-
-    def __init__(self, actor: nn.Sequential):
-        self.policy = FrozenPolicy(actor)
-        self.best_return = -np.inf
-
-    def evaluate(self, curve: LearningCurve, env_steps: int, actor: nn.Sequential) -> None:
-        candidate = FrozenPolicy(actor)
-        mean = curve.evaluate(env_steps, candidate)
-        if mean >= self.best_return:
-            self.best_return, self.policy = mean, candidate
-
-    def finish(self, actor: nn.Sequential) -> None:
-        """Without any evaluation (a budget shorter than the interval) keep the trained actor."""
-        if self.best_return == -np.inf:
-            self.policy = FrozenPolicy(actor)
 
 
 def linear_decay(value: float, schedule: Schedule, progress: float) -> float:

@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
-from neurosim.deep.frozen_policy import FrozenPolicy
-from neurosim.deep.mlp import build_mlp
+from neurosim.deep.models.q_network import build_q_network
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
-from neurosim.deep.replay import ReplayBuffer
+from neurosim.deep.rl.frozen_policy import FrozenPolicy
+from neurosim.deep.rl.replay import ReplayBuffer
 from neurosim.families.control import ControlAgent, LearningCurve
 from neurosim.learner import Recorder
 from neurosim.params import check_fields
@@ -140,10 +140,10 @@ class DQN(ControlAgent):
         rng = np.random.default_rng(task.seed)
         n_actions = task.n_actions
 
-        q_network = build_mlp(task.observation_size, p.net_arch, n_actions, "relu", 0.0)
+        q_network = build_q_network(task.observation_size, p.net_arch, n_actions)
         self.device_ = device = choose_device(p.device, [q_network])
         self.q_network_ = q_network = q_network.to(device)
-        target_network = build_mlp(task.observation_size, p.net_arch, n_actions, "relu", 0.0)
+        target_network = build_q_network(task.observation_size, p.net_arch, n_actions)
         target_network = target_network.to(device).requires_grad_(False)
         target_network.load_state_dict(q_network.state_dict())
         optimizer = make_optimizer(

@@ -1,0 +1,1 @@
+"""Registered torch learners that are not reinforcement-learning agents."""

@@ -1,0 +1,1 @@
+"""Network builders: they return modules on the CPU; whoever trains them picks the device."""
