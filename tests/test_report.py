@@ -62,6 +62,8 @@ def test_classification_report_sections_numbers_and_figures(report: ReportPaths)
     )
     assert "| `stdp-wta-1` | stdp-wta | digits | 1 | 84.0 | 90.0 |" in text
     assert "| other |" not in text  # a run of another experiment
+    # validation and online training accuracy kept apart, one panel each
+    assert "Left: validation accuracy, on a split" in text and "; right: online training" in text
     assert "| exc | 16 |" in text and "| inh | 4 |" in text  # populations as the activity has them
     assert set(figures_of(text)) == {
         "accuracy.png",

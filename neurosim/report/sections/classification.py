@@ -20,17 +20,28 @@ from neurosim.report.chance import PREDICTIONS, chance_level
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Block, Figure, Note, Table
 from neurosim.report.grouping import RunGroup
+from neurosim.report.headline import column_title
 from neurosim.report.section import has_split, section
 from neurosim.report.sweeps import find_sweeps
 
 SPLIT = "test"
 
+# the two learning-curve panels: held out, and scored on what is being learned
+_CURVE_PANELS = {
+    "val_accuracy": (
+        "validation accuracy (held out)",
+        "validation accuracy, on a split the learner never trains on",
+    ),
+    "train_accuracy": (
+        "online training accuracy",
+        "online training accuracy, on the samples as they are learned (the only curve of"
+        " learners that can score a held-out split just once, at the end)",
+    ),
+}
 _CURVES_CAPTION = (
-    "Accuracy against training samples seen (log scale). Left: on the validation split, which"
-    " the learner never trains on; right: online training accuracy, scored on the samples as"
-    " they are learned (stdp-wta logs only this). Thin lines: seeds; thick: their mean; dashed:"
-    " chance. Look for how many samples each learner needs to reach its plateau, not only where"
-    " it ends."
+    "Accuracy against training samples seen (log scale). {panels}. Thin lines: seeds; thick:"
+    " their mean; dashed: chance. Look for how many samples each learner needs to reach its"
+    " plateau, not only where it ends."
 )
 _UNSIGNED_RF_CAPTION = (
     "Each square is one unit's input weights drawn as an image, on its own colour scale (dark ="
@@ -61,8 +72,8 @@ def results(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     metrics = _test_metrics(groups)
     with_val = any(g.values("val", "accuracy") for g in groups)
     headers = ["label", "learner", "task", "seeds"]
-    headers += [f"{SPLIT} {METRICS.get(m).title}" for m in metrics]
-    headers += [f"val {METRICS.get('accuracy').title}"] * with_val + [METRICS.get("fit_s").title]
+    headers += [column_title(SPLIT, m) for m in metrics]
+    headers += [column_title("val", "accuracy")] * with_val + [METRICS.get("fit_s").title]
     rows = [
         [
             group.title,
@@ -119,7 +130,7 @@ def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[
             for group in groups
             if any(key in row and "samples" in row for run in group.runs for row in run.history)
         }
-        for key in ("val_accuracy", "train_accuracy")
+        for key in _CURVE_PANELS
     }
     panels = {key: curves for key, curves in panels.items() if curves}
     if not panels:
@@ -128,10 +139,6 @@ def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[
     chance = chance_level(context, groups)
     fig = MplFigure(figsize=(6.2 * len(panels), 4.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True))
-    titles = {
-        "val_accuracy": "validation accuracy (held out)",
-        "train_accuracy": "online training accuracy",
-    }
     for ax, (key, curves) in zip(axes, panels.items(), strict=True):
         plot_learning_curves(
             curves,
@@ -141,9 +148,12 @@ def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[
             ax=ax,
             colors=colors,
             chance=chance,
-            title=titles[key],
+            title=_CURVE_PANELS[key][0],
         )
-    return [Figure.from_matplotlib(fig, "learning_curves", "learning curves", _CURVES_CAPTION)]
+    texts = [_CURVE_PANELS[key][1] for key in panels]
+    described = f"Left: {texts[0]}; right: {texts[1]}" if len(texts) == 2 else f"Shown: {texts[0]}"
+    caption = _CURVES_CAPTION.format(panels=described)
+    return [Figure.from_matplotlib(fig, "learning_curves", "learning curves", caption)]
 
 
 def _curve(history: list[dict[str, float]], key: str) -> tuple[np.ndarray, np.ndarray]:
