@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
 
 
 def plot_receptive_fields(
@@ -76,6 +77,7 @@ def plot_receptive_fields(
                 ha="left",
                 va="top",
                 fontweight="bold",
+                path_effects=[withStroke(linewidth=2, foreground="white")],  # legible on dark
             )
     ax.set_title(title or f"receptive fields of {len(units)} units")
     return fig
