@@ -50,6 +50,11 @@ class RunGroup:
     def learner(self) -> str:
         return self.runs[0].learner
 
+    @property
+    def family(self) -> str:
+        """The task's family as the spec recorded it ("" for runs stored before it did)."""
+        return self.runs[0].config.get("family", "")
+
     def values(self, split: str, metric: str) -> list[float]:
         """The metric of every seed that reported it."""
         return [r.metrics[split][metric] for r in self.runs if metric in r.metrics.get(split, {})]
