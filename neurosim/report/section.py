@@ -7,9 +7,11 @@ figures, 300 learning curves, 400 what the networks learned and did, 900 costs a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from neurosim.errors import UserError
 from neurosim.registry import Registry
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Block
@@ -42,6 +44,21 @@ class ReportSection:
 
 
 SECTIONS: Registry[ReportSection] = Registry("report section", "neurosim.report_sections")
+
+
+def all_sections() -> dict[str, ReportSection]:
+    """Every registered section by name.
+
+    An entry point of group `neurosim.report_sections` may name a section (`results = module`)
+    or just a module that registers several (`regression = pkg.sections`): each announced
+    module is imported, and every section it registered counts.
+    """
+    found: dict[str, ReportSection] = {}
+    for _ in range(2):  # the first pass imports the modules, the second sees what they added
+        for name in SECTIONS.names():
+            with contextlib.suppress(UserError):  # a module's name, not a section's
+                found[name] = SECTIONS.get(name)
+    return found
 
 
 def section(

@@ -17,8 +17,7 @@ from neurosim.report.document import Document, Note, Section
 from neurosim.report.grouping import RunLike, group_runs
 from neurosim.report.html import write_html
 from neurosim.report.markdown import write_markdown
-from neurosim.report.section import ReportSection
-from neurosim.report.sections import SECTIONS
+from neurosim.report.sections import SECTIONS, all_sections
 
 
 class StoreLike(Protocol):
@@ -63,10 +62,12 @@ def build_document(
 ) -> Document:
     groups = group_runs(records)
     context = ReportContext()
-    names = SECTIONS.names() if sections is None else list(sections)
-    chosen: list[ReportSection] = sorted(
-        (SECTIONS.get(name) for name in names), key=lambda s: (s.order, s.name)
-    )
+    available = all_sections()
+    if sections is None:
+        chosen = list(available.values())
+    else:  # an unknown name gets the registry's error, with a suggestion
+        chosen = [available.get(name) or SECTIONS.get(name) for name in sections]
+    chosen.sort(key=lambda s: (s.order, s.name))
     built = []
     for report_section in chosen:
         applicable = report_section.groups(context, groups)

@@ -5,7 +5,7 @@ lives elsewhere registers its sections in its own module, announced as an entry 
 `neurosim.report_sections`.
 """
 
-from neurosim.report.section import SECTIONS
+from neurosim.report.section import SECTIONS, all_sections
 from neurosim.report.sections import activity, classification, control, runs, sweep
 
-__all__ = ["SECTIONS", "activity", "classification", "control", "runs", "sweep"]
+__all__ = ["SECTIONS", "activity", "all_sections", "classification", "control", "runs", "sweep"]
