@@ -97,6 +97,10 @@ def test_sweep_draws_numeric_sorted_x_with_a_log_axis_over_a_decade():
     assert chance.get_label() == "chance" and chance.get_linestyle() == "--"
     np.testing.assert_allclose(chance.get_ydata(), [10.0, 10.0])
     assert ax.get_xscale() == "log" and len(fig.axes) == 2
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.001", "0.01", "0.1"]
+    assert ax.get_yscale() == "linear" and fig.axes[1].get_yscale() == "linear"  # 1..2: no
+    errors = SweepPanel("mse", {"m": [(2, [0.5]), (10, [0.01])]})
+    assert plot_sweep([errors], "n").axes[0].get_yscale() == "log"  # 50-fold: log
     dots = sorted(len(c.get_offsets()) for c in ax.collections)
     assert dots == [1, 2, 2]  # one dot per seed
     linear = plot_sweep([SweepPanel("a", {"x": [(50, [1.0]), (200, [2.0]), (100, [3.0])]})], "n")

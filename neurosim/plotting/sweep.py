@@ -11,11 +11,14 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import NullFormatter, PercentFormatter
 
 from neurosim.analysis.classification import mean_sd
 
+LOG_Y_RATIO = 30  # a metric spanning this factor or more is drawn on a log axis
+MAX_VALUE_TICKS = 8  # up to this many swept values, each gets its own tick
 Points = Sequence[tuple[float, Sequence[float]]]  # (parameter value, one metric value per seed)
 
 
@@ -57,8 +60,11 @@ def plot_sweep(
             ax.axhline(scale * panel.chance, color="0.35", ls="--", lw=1, label="chance")
         if logx:
             ax.set_xscale("log")
+        _value_ticks(ax, sorted({x for pts in panel.series.values() for x, _ in pts}))
         if panel.percent:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+        elif _spans_decades(panel):  # an error falling 0.5 -> 0.01: show the tail too
+            ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(panel.ylabel)
         ax.grid(alpha=0.3)
@@ -74,3 +80,17 @@ def plot_sweep(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _spans_decades(panel: SweepPanel) -> bool:
+    values = np.array([v for pts in panel.series.values() for _, seeds in pts for v in seeds])
+    values = values[np.isfinite(values)]
+    return bool(len(values)) and values.min() > 0 and values.max() / values.min() >= LOG_Y_RATIO
+
+
+def _value_ticks(ax: Axes, values: list[float]) -> None:
+    """Ticks at the swept values, written as they were chosen (0.001, 50), not as 10^k
+    multiples, whose minor labels pile up on a log axis spanning one or two decades."""
+    if len(values) <= MAX_VALUE_TICKS:
+        ax.set_xticks(values, [f"{v:g}" for v in values])
+    ax.xaxis.set_minor_formatter(NullFormatter())
