@@ -12,14 +12,14 @@ from typing import Literal
 
 import numpy as np
 import torch
-from torch import nn
 
 from neurosim.activity import Activity, Signal
-from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
+from neurosim.deep.device import is_device_name
 from neurosim.deep.models.mlp import build_mlp
-from neurosim.deep.optimizers import OptimizerName, make_optimizer
+from neurosim.deep.optimizers import OptimizerName
+from neurosim.deep.trainer import Trainer, logits, to_tensors
 from neurosim.families.classification import Classifier
-from neurosim.learner import Budget, History, Recorder, Stopwatch
+from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.base import ClassificationTask, Split
@@ -68,7 +68,7 @@ class MLPParams:
 
 @LEARNERS.register("mlp")
 class MLPLearner(Classifier):
-    """Minibatch backprop on cross-entropy, with early stopping on validation accuracy."""
+    """An MLP handed to the shared Trainer: minibatch backprop, early stopping on val accuracy."""
 
     name = "mlp"
     Params = MLPParams
@@ -77,86 +77,33 @@ class MLPLearner(Classifier):
     default_epochs = 100
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
-        apply_thread_limit()
         p = self.params
-        clock = Stopwatch(budget)
-        self.device_ = device = resolve_device(p.device)
-        torch.manual_seed(task.seed)
-        rng = np.random.default_rng(task.seed)
-        x, y = self._tensors(task.split("train"))
-        val = self._tensors(task.split("val")) if "val" in task.splits else None
-        self.model_ = model = build_mlp(
-            task.n_features, p.hidden, task.n_classes, p.activation, p.dropout
-        ).to(device)
-        optimizer = make_optimizer(
-            p.optimizer, model.parameters(), p.lr, p.momentum, p.weight_decay, device.type
+        trainer = Trainer(
+            optimizer=p.optimizer,
+            lr=p.lr,
+            default_epochs=self.default_epochs,
+            momentum=p.momentum,
+            weight_decay=p.weight_decay,
+            batch_size=p.batch_size,
+            patience=p.patience,
+            device=p.device,
         )
-        loss_fn = nn.CrossEntropyLoss()
-        self.history_ = history = History()
-        self.best_epoch_ = 0
-        best_accuracy, best_state = -1.0, None
-        seen = 0
-        for epoch in range(1, budget.resolve_epochs(self.default_epochs) + 1):
-            order = rng.permutation(len(y))
-            if budget.samples is not None:
-                order = order[: max(budget.samples - seen, 0)]
-            if len(order) == 0:
-                break
-            batches = torch.from_numpy(order).to(device).split(p.batch_size)
-            model.train()
-            loss_sum = torch.zeros((), device=device)  # summed on device: no sync per batch
-            epoch_seen = 0
-            for batch in batches:
-                optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(x[batch]), y[batch])
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.detach() * len(batch)
-                epoch_seen += len(batch)
-                if clock.expired():
-                    break
-            seen += epoch_seen
-            row = {
-                "epoch": epoch,
-                "samples": seen,
-                "train_loss": (loss_sum / epoch_seen).item(),
-                "train_accuracy": self._accuracy(x, y),
-            }
-            if val is None:
-                self.best_epoch_ = epoch
-            else:
-                row["val_accuracy"] = accuracy = self._accuracy(*val)
-                if accuracy >= best_accuracy:
-                    best_accuracy, self.best_epoch_ = accuracy, epoch
-                    best_state = {k: v.clone() for k, v in model.state_dict().items()}
-            history.log(**row)
-            if (
-                clock.expired()
-                or (budget.samples is not None and seen >= budget.samples)
-                or (p.patience and epoch - self.best_epoch_ >= p.patience)
-            ):
-                break
-        if best_state is not None:
-            model.load_state_dict(best_state)
+        result = trainer.fit(
+            lambda: build_mlp(task.n_features, p.hidden, task.n_classes, p.activation, p.dropout),
+            task.split("train"),
+            task.split("val") if "val" in task.splits else None,
+            budget,
+            task.seed,
+        )
+        self.model_, self.device_ = result.model, result.device
+        self.history_, self.best_epoch_ = result.history, result.best_epoch
         if recorder.enabled:
             self._record(task, recorder)
-        return history
+        return self.history_
 
     def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
-        x, _ = self._tensors(task.split(split))
-        return self._logits(x).argmax(dim=1).cpu().numpy()
-
-    def _tensors(self, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.as_tensor(split.x, dtype=torch.float32, device=self.device_)
-        return x, torch.as_tensor(split.y, dtype=torch.long, device=self.device_)
-
-    def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        self.model_.eval()
-        with torch.inference_mode():
-            return self.model_(x)
-
-    def _accuracy(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        return (self._logits(x).argmax(dim=1) == y).sum().item() / len(y)  # same float as numpy
+        x, _ = to_tensors(task.split(split), self.device_)
+        return logits(self.model_, x).argmax(dim=1).cpu().numpy()
 
     def _record(self, task: ClassificationTask, recorder: Recorder) -> None:
         """First-layer weights as receptive fields, and what the first test samples evoked.
@@ -169,9 +116,10 @@ class MLPLearner(Classifier):
             image_shape=task.image_shape,
         )
         probe = task.probe_set(N_RECORDED_SAMPLES)
-        x, _ = self._tensors(Split(probe.x, probe.y))
+        x, _ = to_tensors(Split(probe.x, probe.y), self.device_)
         t = np.arange(len(probe), dtype=np.float64)
-        signals = {"output": Signal(t=t, values=self._logits(x).softmax(dim=1).cpu().numpy())}
+        probabilities = logits(self.model_, x).softmax(dim=1).cpu().numpy()
+        signals = {"output": Signal(t=t, values=probabilities)}
         if self.params.hidden:
             with torch.inference_mode():
                 hidden = self.model_[:2](x)  # first Linear + activation, eval mode

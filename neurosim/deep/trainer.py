@@ -1,0 +1,197 @@
+"""The one supervised training loop: minibatches on a device, within a Budget, keeping the best
+val model, logging History rows, with callbacks watching.
+
+Every torch classifier trains through it, so budgets, early stopping and learning curves mean
+the same thing for each. It owns the device: models are built on the CPU and moved here.
+Runs are reproducible from the seed: torch's generator is seeded before the model is built
+(its init draws from it) and numpy's Generator draws one permutation per epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from neurosim.deep.callbacks import Callback, TrainState
+from neurosim.deep.device import apply_thread_limit, resolve_device
+from neurosim.deep.optimizers import make_optimizer
+from neurosim.learner import Budget, History, Stopwatch
+from neurosim.tasks.base import Split
+
+
+def to_tensors(split: Split, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs as float32 and labels as int64, on `device`."""
+    x = torch.as_tensor(split.x, dtype=torch.float32, device=device)
+    return x, torch.as_tensor(split.y, dtype=torch.long, device=device)
+
+
+def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's outputs in eval mode (dropout off), outside autograd."""
+    model.eval()
+    with torch.inference_mode():
+        return model(x)
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of argmax predictions equal to `y` (the same float numpy's mean gives)."""
+    return (logits(model, x).argmax(dim=1) == y).sum().item() / len(y)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """The trained model (the best val one where there is a val split) and how it got there."""
+
+    model: nn.Module
+    device: torch.device
+    history: History
+    best_epoch: int  # the epoch whose model was kept (the last one without a val split)
+
+
+class BestModel:
+    """The weights with the best val accuracy so far; ties go to the later epoch, which has
+    trained longer (on a small val split accuracies tie often)."""
+
+    def __init__(self) -> None:
+        self.accuracy = -1.0
+        self.epoch = 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def offer(self, epoch: int, accuracy: float, model: nn.Module) -> None:
+        if accuracy >= self.accuracy:
+            self.accuracy, self.epoch = accuracy, epoch
+            self.state = {key: value.clone() for key, value in model.state_dict().items()}
+
+    def restore(self, model: nn.Module) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)
+
+
+class Trainer:
+    """Minibatch backprop on cross-entropy with early stopping on val accuracy.
+
+    Each epoch visits the training set in a fresh random order, cut short by a `samples` budget
+    (exactly that many samples in all) or by `wall_time_s` (checked after every batch). With a
+    val split the best val model is kept and `patience` epochs without a new best stop training
+    (0 or None: never). One History row per epoch: epoch, samples, train_loss, train_accuracy
+    and, with a val split, val_accuracy.
+    """
+
+    def __init__(
+        self,
+        *,
+        optimizer: str,
+        lr: float,
+        default_epochs: int,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        batch_size: int = 32,
+        patience: int | None = None,
+        device: str = "auto",
+        callbacks: Sequence[Callback] = (),
+    ):
+        self.optimizer = optimizer
+        self.lr = lr
+        self.default_epochs = default_epochs
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.patience = patience
+        self.device = device
+        self.callbacks = list(callbacks)
+
+    def fit(
+        self,
+        build_model: Callable[[], nn.Module],
+        train: Split,
+        val: Split | None,
+        budget: Budget,
+        seed: int,
+    ) -> TrainResult:
+        """Seed, build the model with `build_model` (on the CPU), move it and train it."""
+        apply_thread_limit()
+        clock = Stopwatch(budget)
+        device = resolve_device(self.device)
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        x, y = to_tensors(train, device)
+        val_tensors = to_tensors(val, device) if val is not None else None
+        model = build_model().to(device)
+        optimizer = make_optimizer(
+            self.optimizer,
+            model.parameters(),
+            self.lr,
+            self.momentum,
+            self.weight_decay,
+            device.type,
+        )
+        state = TrainState(model=model, optimizer=optimizer, history=History())
+        best = BestModel()
+        for callback in self.callbacks:
+            callback.on_fit_start(state)
+        for epoch in range(1, budget.resolve_epochs(self.default_epochs) + 1):
+            order = rng.permutation(len(y))
+            if budget.samples is not None:
+                order = order[: max(budget.samples - state.samples, 0)]
+            if len(order) == 0:
+                break
+            state.epoch = epoch
+            train_loss = self._train_epoch(state, x, y, order, clock)
+            row = {
+                "epoch": epoch,
+                "samples": state.samples,
+                "train_loss": train_loss,
+                "train_accuracy": accuracy(model, x, y),
+            }
+            if val_tensors is None:
+                best.epoch = epoch
+            else:
+                row["val_accuracy"] = accuracy(model, *val_tensors)
+                best.offer(epoch, row["val_accuracy"], model)
+            state.history.log(**row)
+            for callback in self.callbacks:
+                callback.on_epoch_end(state)
+            if (
+                clock.expired()
+                or (budget.samples is not None and state.samples >= budget.samples)
+                or (self.patience and epoch - best.epoch >= self.patience)
+            ):
+                break
+        best.restore(model)
+        for callback in self.callbacks:
+            callback.on_fit_end(state)
+        return TrainResult(model, device, state.history, best.epoch)
+
+    def _train_epoch(
+        self,
+        state: TrainState,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        order: np.ndarray,
+        clock: Stopwatch,
+    ) -> float:
+        """One pass over `order` in minibatches (stopped early by the clock); the mean loss."""
+        model, optimizer = state.model, state.optimizer
+        model.train()
+        loss_sum = torch.zeros((), device=x.device)  # summed on the device: no sync per batch
+        seen = 0
+        for batch in torch.from_numpy(order).to(x.device).split(self.batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            state.loss = loss = F.cross_entropy(model(x[batch]), y[batch])
+            loss.backward()
+            for callback in self.callbacks:
+                callback.on_before_step(state)
+            optimizer.step()
+            state.step += 1
+            state.samples += len(batch)
+            loss_sum += loss.detach() * len(batch)
+            seen += len(batch)
+            for callback in self.callbacks:
+                callback.on_batch_end(state)
+            if clock.expired():
+                break
+        return (loss_sum / seen).item()
