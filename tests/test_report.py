@@ -12,7 +12,7 @@ from report_stores import FakeStore, classification_runs, control_runs, make_run
 
 from neurosim.activity import Activity, SpikeTrains
 from neurosim.errors import UserError
-from neurosim.report.sections import all_sections
+from neurosim.report.section import all_sections
 from neurosim.report.writer import ReportPaths, build_document, write_report
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from report_stores import make_run
 
 from neurosim.report.grouping import grid_text, group_runs, quantity
-from neurosim.report.section import has_split, in_family
+from neurosim.report.section import in_family
 from neurosim.report.summary import summary_table
 from neurosim.report.sweeps import find_sweeps
 
@@ -107,12 +107,16 @@ def test_summary_table_shows_headline_metrics_formatted_once(tmp_path: Path):
     assert summary_table([]) == "(no stored runs)"
 
 
-def test_sections_pick_groups_by_split_or_by_family(tmp_path: Path):
+def test_sections_pick_groups_by_family_recorded_or_read_from_the_split(tmp_path: Path):
     runs = [
         make_run(tmp_path, "mlp", 0, {"test": {"accuracy": 0.9}}),
         make_run(tmp_path, "dqn", 0, {"eval": {"mean_return": 9.0}}, task="cartpole"),
+        make_run(tmp_path, "ridge", 0, {"test": {"mse": 0.1}}, task="sine"),
     ]
-    runs[0].config["family"] = "classification"
-    mlp, dqn = sorted(group_runs(runs), key=lambda g: g.label, reverse=True)
-    assert has_split("test")(mlp) and not has_split("test")(dqn)
+    runs[2].config["family"] = "regression"  # recorded by the spec; the others stored before
+    mlp, dqn, ridge = (
+        next(g for g in group_runs(runs) if g.label == label) for label in ("mlp", "dqn", "ridge")
+    )
     assert in_family("classification")(mlp) and not in_family("classification")(dqn)
+    assert in_family("control")(dqn) and not in_family("classification")(ridge)
+    assert in_family("regression")(ridge)

@@ -69,6 +69,7 @@ class Run:
     budget: dict[str, Any]
     seed: int
     grid: dict[str, Any] = dataclasses.field(default_factory=dict)  # this run's grid point
+    family: str = ""  # the task's family ("classification", "control"): which sections apply
     # a hash of files the params name (a plasticity rule): editing such a file gives new run ids
     content: str | None = None
 
@@ -149,6 +150,7 @@ class Experiment:
                 seed=seed,
                 grid=variant.grid,
                 content=variant.content,
+                family=task.task_type.family,
             )
             for task in self.tasks
             for variant in self.variants
@@ -513,10 +515,15 @@ class _SpecParser:
         sections = report["sections"]
         if not isinstance(sections, list) or not all(isinstance(n, str) for n in sections):
             raise self.error(f"[report] sections must be a list of section names, got {sections!r}")
-        from neurosim.report.sections import SECTIONS  # the report package imports matplotlib
+        from neurosim.report.section import all_sections  # imports matplotlib: only when used
 
+        known = sorted(all_sections())
         for name in sections:
-            self.lookup(SECTIONS, name, "[report] sections")
+            if name not in known:
+                raise self.error(
+                    f"[report] sections: unknown report section '{name}'{_hint(name, known)}; "
+                    f"known: {', '.join(known)}"
+                )
         return tuple(sections)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+LEGACY_FAMILIES = (("test", "classification"), ("eval", "control"))
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
@@ -52,8 +53,12 @@ class RunGroup:
 
     @property
     def family(self) -> str:
-        """The task's family as the spec recorded it ("" for runs stored before it did)."""
-        return self.runs[0].config.get("family", "")
+        """The task's family as the spec recorded it; for runs stored before it did, read from
+        the split they were scored on (classifiers "test", control agents "eval")."""
+        family = self.runs[0].config.get("family", "")
+        if family:
+            return family
+        return next((f for split, f in LEGACY_FAMILIES if self.has_split(split)), "")
 
     def values(self, split: str, metric: str) -> list[float]:
         """The metric of every seed that reported it."""

@@ -79,11 +79,6 @@ def section(
     return decorator
 
 
-def has_split(split: str) -> Callable[[RunGroup], bool]:
-    """Applies to groups scored on `split` (e.g. "test" for classifiers, "eval" for agents)."""
-    return lambda group: group.has_split(split)
-
-
 def in_family(family: str) -> Callable[[RunGroup], bool]:
     """Applies to groups whose task belongs to `family` (e.g. a plug-in family's sections)."""
     return lambda group: group.family == family

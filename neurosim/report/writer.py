@@ -17,7 +17,7 @@ from neurosim.report.document import Document, Note, Section
 from neurosim.report.grouping import RunLike, group_runs
 from neurosim.report.html import write_html
 from neurosim.report.markdown import write_markdown
-from neurosim.report.sections import SECTIONS, all_sections
+from neurosim.report.section import SECTIONS, all_sections
 
 
 class StoreLike(Protocol):

@@ -1,11 +1,6 @@
-"""The report sections that ship with neurosim; importing this package registers them all.
+"""The report sections that ship with neurosim, one module per family (plus the shared ones).
 
-Each module registers its own sections with `neurosim.report.section.section`; a family that
-lives elsewhere registers its sections in its own module, announced as an entry point of group
-`neurosim.report_sections`.
+Each module registers its sections with `neurosim.report.section.section` and is announced as an
+entry point of group `neurosim.report_sections` (setup.cfg), exactly as a family that lives in
+another package announces its own; nothing here lists them.
 """
-
-from neurosim.report.section import SECTIONS, all_sections
-from neurosim.report.sections import activity, classification, control, runs, sweep
-
-__all__ = ["SECTIONS", "activity", "all_sections", "classification", "control", "runs", "sweep"]

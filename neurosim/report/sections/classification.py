@@ -21,9 +21,10 @@ from neurosim.report.context import ReportContext
 from neurosim.report.document import Block, Figure, Note, Table
 from neurosim.report.grouping import RunGroup
 from neurosim.report.headline import column_title
-from neurosim.report.section import has_split, section
+from neurosim.report.section import in_family, section
 from neurosim.report.sweeps import find_sweeps
 
+FAMILY = in_family("classification")
 SPLIT = "test"
 
 # the two learning-curve panels: held out, and scored on what is being learned
@@ -67,7 +68,7 @@ def _test_metrics(groups: Sequence[RunGroup]) -> list[str]:
     return list(dict.fromkeys(m for g in groups for r in g.runs for m in r.metrics.get(SPLIT, {})))
 
 
-@section("results", "Results", 100, applies=has_split(SPLIT))
+@section("results", "Results", 100, applies=FAMILY)
 def results(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     metrics = _test_metrics(groups)
     with_val = any(g.values("val", "accuracy") for g in groups)
@@ -91,7 +92,7 @@ def results(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     return [Table(headers, rows)] + ([Note(legend + ".")] if legend else [])
 
 
-@section("accuracy", "Accuracy", 200, applies=has_split(SPLIT))
+@section("accuracy", "Accuracy", 200, applies=FAMILY)
 def accuracy(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     """Bars for groups that are not points of a numeric sweep (those get the sweep figure)."""
     swept = {id(g) for sweep in find_sweeps(groups) for g in sweep.groups}
@@ -120,7 +121,7 @@ def accuracy(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     return [Figure.from_matplotlib(fig, "accuracy", "test accuracy per label", caption)]
 
 
-@section("learning-curves", "Learning curves", 300, applies=has_split(SPLIT))
+@section("learning-curves", "Learning curves", 300, applies=FAMILY)
 def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     """Validation and online training accuracy in separate panels: the first is held out, the
     second is scored on what is being learned, so one line of each would not compare."""
@@ -165,7 +166,7 @@ def _curve(history: list[dict[str, float]], key: str) -> tuple[np.ndarray, np.nd
     "receptive-fields",
     "Receptive fields",
     400,
-    applies=has_split(SPLIT),
+    applies=FAMILY,
     needs=("receptive_fields",),
 )
 def receptive_fields(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
@@ -194,7 +195,7 @@ def receptive_fields(context: ReportContext, groups: Sequence[RunGroup]) -> list
     return blocks
 
 
-@section("confusion", "Confusion matrices", 420, applies=has_split(SPLIT), needs=("predictions",))
+@section("confusion", "Confusion matrices", 420, applies=FAMILY, needs=("predictions",))
 def confusions(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     matrices = {}
     for group in groups:

@@ -17,9 +17,10 @@ from neurosim.plotting import plot_learning_curves, plot_weight_evolution
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Block, Figure, Heading, Note, Table
 from neurosim.report.grouping import RunGroup
-from neurosim.report.section import has_split, section
+from neurosim.report.section import in_family, section
 from neurosim.tasks.control import CONTROL_TASKS
 
+FAMILY = in_family("control")
 SPLIT = "eval"
 RETURNS = ("mean_return", "best_eval_return", "auc_return", "last50_train_return")
 SMOOTHING = 20  # training episodes in the moving mean
@@ -58,7 +59,7 @@ def _solved(group: RunGroup) -> str:
     return f"{int(np.sum(np.isfinite(steps)))}/{len(group.runs)}"
 
 
-@section("returns", "Returns", 100, applies=has_split(SPLIT))
+@section("returns", "Returns", 100, applies=FAMILY)
 def returns(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     headers = ["label", "learner", "task", "seeds", *(METRICS.get(m).title for m in RETURNS)]
     headers += [
@@ -100,7 +101,7 @@ def returns(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     ]
 
 
-@section("steps-to-solve", "Steps to solve, per seed", 110, applies=has_split(SPLIT))
+@section("steps-to-solve", "Steps to solve, per seed", 110, applies=FAMILY)
 def steps_to_solve(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     seeds = sorted({r.seed for g in groups for r in g.runs})
     rows = []
@@ -122,7 +123,7 @@ def steps_to_solve(context: ReportContext, groups: Sequence[RunGroup]) -> list[B
     return [Table(["label", *(f"seed {s}" for s in seeds)], rows)]
 
 
-@section("control-curves", "Returns during training", 300, applies=has_split(SPLIT))
+@section("control-curves", "Returns during training", 300, applies=FAMILY)
 def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     blocks: list[Block] = []
     for task, task_groups in _by_task(groups).items():
@@ -170,7 +171,7 @@ def _episode_returns(context: ReportContext, group: RunGroup) -> list[tuple[int,
     return returns
 
 
-@section("training-episodes", "Training episodes", 310, applies=has_split(SPLIT), needs=("json",))
+@section("training-episodes", "Training episodes", 310, applies=FAMILY, needs=("json",))
 def training_episodes(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     blocks: list[Block] = []
     for task, task_groups in _by_task(groups).items():
@@ -215,7 +216,7 @@ def training_episodes(context: ReportContext, groups: Sequence[RunGroup]) -> lis
     "spiking-agent",
     "Spiking agent",
     420,
-    applies=has_split(SPLIT),
+    applies=FAMILY,
     needs=("weight_snapshots",),
 )
 def spiking_agent(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
