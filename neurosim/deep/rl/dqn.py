@@ -118,6 +118,49 @@ def double_dqn_target(
     return rewards + gamma * (1.0 - terminated) * next_values
 
 
+def train_burst(
+    p: DQNParams,
+    buffer: ReplayBuffer,
+    rng: np.random.Generator,
+    q_network: nn.Module,
+    target_network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`gradient_steps` Huber-loss updates on fresh minibatches; returns the last one's mean
+    Q(s, a) and loss (as tensors, so no device sync unless someone reads them).
+
+    A function of its inputs (the networks' device included), so benchmarks/gpu_check.py can time
+    the very update the agent makes.
+    """
+    device = next(q_network.parameters()).device
+    batch = buffer.sample(rng, p.batch_size, p.gradient_steps)
+    observations, actions, rewards, next_observations, terminated = (
+        torch.from_numpy(array).to(device) for array in batch
+    )
+    actions = actions.unsqueeze(-1)
+    parameters = list(q_network.parameters())
+    for i in range(p.gradient_steps):
+        with torch.no_grad():
+            next_q_target = target_network(next_observations[i])
+            if p.double_q:
+                targets = double_dqn_target(
+                    rewards[i],
+                    terminated[i],
+                    q_network(next_observations[i]),
+                    next_q_target,
+                    p.gamma,
+                )
+            else:
+                targets = max_target(rewards[i], terminated[i], next_q_target, p.gamma)
+        q_taken = q_network(observations[i]).gather(1, actions[i]).squeeze(1)
+        loss = F.smooth_l1_loss(q_taken, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, p.max_grad_norm, foreach=True)
+        optimizer.step()
+    return q_taken.detach().mean(), loss.detach()
+
+
 @LEARNERS.register("dqn")
 class DQN(ControlAgent):
     """Double DQN with uniform replay, a hard-copied target network and best-model keeping.
@@ -183,7 +226,7 @@ class DQN(ControlAgent):
             if done_steps % p.target_update_interval == 0:
                 target_network.load_state_dict(q_network.state_dict())
             if done_steps % p.train_freq == 0 and done_steps > p.learning_starts:
-                mean_q, loss = self._train_burst(buffer, rng, q_network, target_network, optimizer)
+                mean_q, loss = train_burst(p, buffer, rng, q_network, target_network, optimizer)
                 acting = FrozenPolicy(q_network)
                 if recorder.enabled:
                     trace["env_steps"].append(done_steps)
@@ -198,44 +241,6 @@ class DQN(ControlAgent):
         if best_return == -np.inf:
             self.policy_ = acting
         recorder.arrays("q_values", **{key: np.array(values) for key, values in trace.items()})
-
-    def _train_burst(
-        self,
-        buffer: ReplayBuffer,
-        rng: np.random.Generator,
-        q_network: nn.Module,
-        target_network: nn.Module,
-        optimizer: torch.optim.Optimizer,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`gradient_steps` Huber-loss updates on fresh minibatches; returns the last one's mean
-        Q(s, a) and loss (as tensors, so no device sync unless someone reads them)."""
-        p: DQNParams = self.params
-        batch = buffer.sample(rng, p.batch_size, p.gradient_steps)
-        observations, actions, rewards, next_observations, terminated = (
-            torch.from_numpy(array).to(self.device_) for array in batch
-        )
-        actions = actions.unsqueeze(-1)
-        parameters = list(q_network.parameters())
-        for i in range(p.gradient_steps):
-            with torch.no_grad():
-                next_q_target = target_network(next_observations[i])
-                if p.double_q:
-                    targets = double_dqn_target(
-                        rewards[i],
-                        terminated[i],
-                        q_network(next_observations[i]),
-                        next_q_target,
-                        p.gamma,
-                    )
-                else:
-                    targets = max_target(rewards[i], terminated[i], next_q_target, p.gamma)
-            q_taken = q_network(observations[i]).gather(1, actions[i]).squeeze(1)
-            loss = F.smooth_l1_loss(q_taken, targets)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(parameters, p.max_grad_norm, foreach=True)
-            optimizer.step()
-        return q_taken.detach().mean(), loss.detach()
 
     def act(self, observation: np.ndarray) -> int:
         return self.policy_(observation)

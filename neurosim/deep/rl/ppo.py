@@ -112,6 +112,35 @@ class Batch:
         return len(self.actions)
 
 
+def update(
+    p: PPOParams,
+    actor: nn.Module,
+    critic: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    clip_range: float,
+) -> None:
+    """`n_epochs` passes over one rollout in shuffled minibatches, one clipped-surrogate step
+    on actor and critic together per minibatch (benchmarks/gpu_check.py times this too)."""
+    parameters = [*actor.parameters(), *critic.parameters()]  # as the optimizer holds them
+    for _ in range(p.n_epochs):
+        for index in torch.randperm(len(batch), device=batch.actions.device).split(p.batch_size):
+            dist = Categorical(logits=actor(batch.observations[index]), validate_args=False)
+            ratio = torch.exp(dist.log_prob(batch.actions[index]) - batch.log_probs[index])
+            advantage = batch.advantages[index]
+            if p.normalize_advantage and len(index) > 1:
+                advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
+            policy_loss = clipped_surrogate_loss(ratio, advantage, clip_range)
+            values = critic(batch.observations[index]).squeeze(-1)
+            value_loss = F.mse_loss(values, batch.returns[index])
+            entropy = dist.entropy().mean()
+            loss = policy_loss - p.ent_coef * entropy + p.vf_coef * value_loss
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(parameters, p.max_grad_norm)
+            optimizer.step()
+
+
 class Rollouts:
     """n_steps steps of every copy of a vector env, stored time-major as (n_steps, n_envs, ...).
 
@@ -236,22 +265,7 @@ class PPOAgent(ControlAgent):
 
             rollouts.collect(actor, env_steps, curve)
             batch = rollouts.batch(critic, p.gamma, p.gae_lambda)
-            for _ in range(p.n_epochs):
-                for index in torch.randperm(len(batch), device=device).split(p.batch_size):
-                    dist = Categorical(logits=actor(batch.observations[index]), validate_args=False)
-                    ratio = torch.exp(dist.log_prob(batch.actions[index]) - batch.log_probs[index])
-                    advantage = batch.advantages[index]
-                    if p.normalize_advantage and len(index) > 1:
-                        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
-                    policy_loss = clipped_surrogate_loss(ratio, advantage, clip_range)
-                    values = critic(batch.observations[index]).squeeze(-1)
-                    value_loss = F.mse_loss(values, batch.returns[index])
-                    entropy = dist.entropy().mean()
-                    loss = policy_loss - p.ent_coef * entropy + p.vf_coef * value_loss
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    nn.utils.clip_grad_norm_(parameters, p.max_grad_norm)
-                    optimizer.step()
+            update(p, actor, critic, optimizer, batch, clip_range)
 
             if curve.due(rollouts.env_steps):
                 kept.evaluate(curve, rollouts.env_steps, actor)

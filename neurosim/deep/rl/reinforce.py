@@ -81,6 +81,27 @@ def reinforce_losses(
     return -(chosen * advantages).mean(), F.mse_loss(values, returns)
 
 
+def update(
+    actor: nn.Module,
+    critic: nn.Module,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+    observations: torch.Tensor,
+    actions: torch.Tensor,
+    returns: torch.Tensor,
+    normalize_advantage: bool,
+) -> None:
+    """One gradient step for the policy and one for the baseline, each with its own optimizer
+    (actor's, critic's), on the gathered episodes (benchmarks/gpu_check.py times this too)."""
+    policy_loss, value_loss = reinforce_losses(
+        actor, critic, observations, actions, returns, normalize_advantage
+    )
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
+    (policy_loss + value_loss).backward()  # disjoint parameters: two separate gradients
+    for optimizer in optimizers:
+        optimizer.step()
+
+
 @LEARNERS.register("reinforce")
 class ReinforceAgent(ControlAgent):
     """Monte-Carlo policy gradient on one environment; keeps the best greedy-evaluated actor."""
@@ -134,19 +155,19 @@ class ReinforceAgent(ControlAgent):
             if episodes % p.episodes_per_update:
                 continue
 
-            # One gradient step for the policy and one for the baseline on the gathered episodes.
             obs_batch = torch.as_tensor(np.array(observations), dtype=torch.float32, device=device)
             action_batch = torch.as_tensor(actions, device=device)
             return_batch = torch.as_tensor(np.concatenate(returns), dtype=torch.float32)
             return_batch = return_batch.to(device)
-            policy_loss, value_loss = reinforce_losses(
-                actor, critic, obs_batch, action_batch, return_batch, p.normalize_advantage
+            update(
+                actor,
+                critic,
+                (actor_optimizer, critic_optimizer),
+                obs_batch,
+                action_batch,
+                return_batch,
+                p.normalize_advantage,
             )
-            actor_optimizer.zero_grad(set_to_none=True)
-            critic_optimizer.zero_grad(set_to_none=True)
-            (policy_loss + value_loss).backward()  # disjoint parameters: two separate gradients
-            actor_optimizer.step()
-            critic_optimizer.step()
             observations, actions, returns = [], [], []
 
             if curve.due(steps):
