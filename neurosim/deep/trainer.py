@@ -148,7 +148,7 @@ class Trainer:
                 "train_accuracy": accuracy(model, x, y),
             }
             if val_tensors is None:
-                best.epoch = epoch
+                best.epoch = epoch  # nothing to choose by: the last model is the kept one
             else:
                 row["val_accuracy"] = accuracy(model, *val_tensors)
                 best.offer(epoch, row["val_accuracy"], model)
