@@ -1,0 +1,1 @@
+"""A tiny regression family for neurosim: the worked example of docs/adding-a-family.md."""
