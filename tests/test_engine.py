@@ -208,8 +208,8 @@ def test_run_experiment_from_python(tmp_path: Path, capsys):
     assert outcome.stored == outcome.executed == outcome.runs
     assert outcome.failures == () and not outcome.interrupted and outcome.not_stored == 0
     assert "| toy  | fake " in outcome.summary
-    assert outcome.reports == (results / "demo" / "report" / "report.md",)
-    assert outcome.reports[0].exists()
+    assert outcome.reports and all(path.exists() for path in outcome.reports)
+    assert {path.parent for path in outcome.reports} == {results / "demo" / "report"}
     again = run_experiment(spec, results=results)
     assert again.executed == () and again.stored == outcome.runs
     assert len(read_log(tmp_path / "log.jsonl")) == 3

@@ -102,3 +102,14 @@ def test_ctrl_c_cancels_ray_tasks_and_says_how_to_resume(tmp_path: Path):
     with pytest.raises(ProcessLookupError):  # the hanging worker was stopped too
         os.kill(read_log(log)[-1]["pid"], 0)
     assert [r.seed for r in Store(results).runs("demo")] == [0]
+
+
+def test_an_address_where_nothing_answers_is_a_user_error(tmp_path: Path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.format(log=tmp_path / "log.jsonl"))
+    results = tmp_path / "results"
+    command = ["run", str(spec), "--results", str(results), "--engine", "ray"]
+    assert main([*command, "--address", "127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("neurosim: error: --address 127.0.0.1:1: nothing answers there")
+    assert err.count("\n") == 1 and not results.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,6 +53,20 @@ def _execute_on_worker(run: Run, modules: Sequence[str], search_path: Sequence[s
     return execute_in_worker(run, modules)
 
 
+def _check_reachable(address: str) -> None:
+    """Fail fast where nothing answers at a HOST:PORT address: Ray would retry for minutes."""
+    host, colon, port = address.rpartition(":")
+    if "://" in address or not colon or not port.isdigit():
+        return  # "auto", "ray://...": left to Ray
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise UserError(
+            f"--address {address}: nothing answers there ({exc.strerror or exc}); "
+            "is the cluster's head started (`ray start --head`)?"
+        ) from None
+
+
 def _import_ray() -> ModuleType:
     try:
         return importlib.import_module("ray")
@@ -72,6 +87,8 @@ class RayEngine:
         self.jobs = jobs
         self.address = address
         self.ray = _import_ray()
+        if address is not None:
+            _check_reachable(address)
 
     def _connect(self) -> bool:
         """Join the cluster or start a private local instance; True when this call did (and so
@@ -91,7 +108,8 @@ class RayEngine:
             self.ray.init(address=self.address, log_to_driver=False)
         except ConnectionError as exc:
             raise UserError(
-                f"--address {self.address}: cannot reach a Ray cluster ({exc})"
+                f"--address {self.address}: cannot join the Ray cluster there ({exc}); a cluster "
+                "with token authentication needs RAY_AUTH_MODE=token and its token here too"
             ) from None
         return True
 
