@@ -59,7 +59,7 @@ def _check_reachable(address: str) -> None:
     if "://" in address or not colon or not port.isdigit():
         return  # "auto", "ray://...": left to Ray
     try:
-        socket.create_connection((host, int(port)), timeout=5).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
     except OSError as exc:
         raise UserError(
             f"--address {address}: nothing answers there ({exc.strerror or exc}); "
