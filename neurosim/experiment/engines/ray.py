@@ -43,8 +43,9 @@ def _execute_on_worker(run: Run, modules: Sequence[str], search_path: Sequence[s
     """Worker side of a Ray task: its process exits after this one run (max_calls=1), which
     releases the cache slot.
 
-    The parent's sys.path goes first, where its folders exist here, as multiprocessing's spawn
-    does for the local engine: modules found there (a plugin folder, the tests) import here too.
+    The parent's sys.path entries that this process lacks go first, where those folders exist
+    here, as multiprocessing's spawn does for the local engine: modules found there (a plugin
+    folder, the tests) import here too.
     """
     sys.path[:0] = [
         entry for entry in search_path if entry not in sys.path and Path(entry).is_dir()
