@@ -128,6 +128,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"tasks:    {', '.join(TASKS.names())}")
     print(f"learners: {', '.join(LEARNERS.names())}")
     print(f"rules:    {', '.join(RULES.names(args.models))}")
+    print(f"engines:  {', '.join(ENGINES.names())}")
+    from neurosim.report.section import all_sections  # matplotlib: only when listed
+
+    print(f"report sections: {', '.join(sorted(all_sections()))}")
     return 0
 
 

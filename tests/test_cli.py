@@ -158,11 +158,12 @@ def test_failed_runs_are_named_with_their_traceback(tmp_path: Path, spec: Path, 
     assert "neurosim: error: toy / far seed 1" in err and "Traceback" not in err
 
 
-def test_list_names_tasks_and_learners(capsys):
+def test_list_names_tasks_learners_engines_and_sections(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "toy" in out and "digits" in out and "fake" in out and "mlp" in out
-    assert out.count("\n") == 3
+    assert "engines:  local, ray" in out and "learning-curves" in out
+    assert out.count("\n") == 5
 
 
 def test_usage_errors_exit_2(capsys):

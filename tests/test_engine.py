@@ -215,6 +215,20 @@ def test_run_experiment_from_python(tmp_path: Path, capsys):
     assert len(read_log(tmp_path / "log.jsonl")) == 3
 
 
+def test_the_spec_chooses_report_sections_and_a_rebuild_keeps_them(tmp_path: Path, capsys):
+    spec = tmp_path / "spec.toml"
+    chosen = '\n[report]\nsections = ["run-ids", "results"]\n'
+    spec.write_text(SPEC.format(log=tmp_path / "log.jsonl") + chosen)
+    results = tmp_path / "results"
+    outcome = run_experiment(spec, results=results, jobs=2)
+    page = (results / "demo" / "report" / "report.md").read_text()
+    headings = [line for line in page.splitlines() if line.startswith("## ")]
+    assert headings == ["## Results", "## Runs"]  # page order, whatever order they were named in
+    assert main(["report", str(results)]) == 0
+    assert (results / "demo" / "report" / "report.md").read_text() == page
+    assert outcome.reports
+
+
 def assert_one_line_error(capsys, fragment: str) -> None:
     err = capsys.readouterr().err
     assert err.startswith("neurosim: error: ") and err.count("\n") == 1, err

@@ -174,3 +174,15 @@ def test_refuses_directories_that_are_not_results(tmp_path: Path):
     with pytest.raises(UserError, match="does not exist"):
         Store(tmp_path / "missing", create=False)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_store_written_before_report_sections_opens_and_gains_them(tmp_path: Path):
+    root = tmp_path / "results"
+    root.mkdir()
+    with sqlite3.connect(root / "index.sqlite") as db:  # the experiments table as it was
+        db.execute("CREATE TABLE experiments (name TEXT PRIMARY KEY, description TEXT NOT NULL)")
+        db.execute("INSERT INTO experiments VALUES ('old', 'kept')")
+    store = Store(root)
+    assert store.description("old") == "kept" and store.report_sections("old") is None
+    store.set_experiment("new", "", [], ["results", "run-ids"])
+    assert store.report_sections("new") == ("results", "run-ids")

@@ -54,7 +54,8 @@ def write_report(store: Store, experiment: str) -> tuple[Path, ...]:
     from neurosim.report.writer import write_report as write  # matplotlib: only when used
 
     out_dir = store.root / experiment / "report"
-    paths = write(store, experiment, out_dir, store.description(experiment))
+    description, sections = store.description(experiment), store.report_sections(experiment)
+    paths = write(store, experiment, out_dir, description, sections)
     return (paths.markdown, paths.html)
 
 
@@ -76,7 +77,7 @@ def run_experiment(
     experiment = load_spec(spec)
     runs = experiment.runs()
     store = Store(Path(results))
-    store.set_experiment(experiment.name, experiment.description, runs)
+    store.set_experiment(experiment.name, experiment.description, runs, experiment.report_sections)
     todo = store.pending(runs)
     todo_ids = {run.run_id for run in todo}
     earlier = sum(run.run_id not in todo_ids for run in runs)

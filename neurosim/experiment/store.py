@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE TABLE IF NOT EXISTS experiments (
     name TEXT PRIMARY KEY,
-    description TEXT NOT NULL
+    description TEXT NOT NULL,
+    report_sections TEXT  -- JSON list of the spec's [report] sections; NULL: every section
 );
 """
 _TMP = re.compile(r"^\.tmp-[0-9a-f]+-(\d+)(-old)?$")
@@ -116,6 +117,9 @@ class Store:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")  # readers (reports) never block the writer
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(experiments)")}
+            if "report_sections" not in columns:  # a store written before specs chose sections
+                db.execute("ALTER TABLE experiments ADD COLUMN report_sections TEXT")
         self.remove_tmp_dirs()
 
     @contextlib.contextmanager
@@ -204,14 +208,31 @@ class Store:
             ).fetchone()
         return row[0] if row else ""
 
+    def report_sections(self, experiment: str) -> tuple[str, ...] | None:
+        """The report sections the experiment's spec chose; None: every section that applies."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT report_sections FROM experiments WHERE name = ?", (experiment,)
+            ).fetchone()
+        return tuple(json.loads(row[0])) if row and row[0] is not None else None
+
     # --- writing (parent process only) -------------------------------------------------------
 
-    def set_experiment(self, name: str, description: str, runs: Sequence[Run]) -> None:
-        """Record which runs the experiment now consists of, replacing what an older spec said."""
+    def set_experiment(
+        self,
+        name: str,
+        description: str,
+        runs: Sequence[Run],
+        report_sections: Sequence[str] | None = None,
+    ) -> None:
+        """Record which runs the experiment now consists of (and the report sections its spec
+        chose), replacing what an older spec said."""
+        sections = None if report_sections is None else json.dumps(list(report_sections))
         with self._db() as db:
             db.execute(
-                "INSERT OR REPLACE INTO experiments (name, description) VALUES (?, ?)",
-                (name, description),
+                "INSERT OR REPLACE INTO experiments (name, description, report_sections)"
+                " VALUES (?, ?, ?)",
+                (name, description, sections),
             )
             db.execute("DELETE FROM members WHERE experiment = ?", (name,))
             db.executemany(

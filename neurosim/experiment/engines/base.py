@@ -43,8 +43,8 @@ WORKER_DIED = (
     "another run's worker that died)"
 )
 
-# The built-in engines register when the engines package is imported; other packages can add
-# engines as entry points of the group "neurosim.engines".
+# Engines register where they live and are announced as entry points of the group
+# "neurosim.engines" (setup.cfg), as any other package's engine would be.
 ENGINES: Registry = Registry("engine", "neurosim.engines")
 
 _cache_lock: IO[str] | None = None  # held for the worker's lifetime, released by the OS at exit
