@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control test test-all bench bench-rl lint clean
+.PHONY: install demo control test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: install
 bench-rl: install
 	$(PY) -c "import stable_baselines3" 2>/dev/null || $(PY) -m pip install --quiet stable-baselines3
 	$(PY) benchmarks/rl_vs_sb3.py
+
+# Each torch learner's training step on cpu and (when present) cuda: run it on a GPU machine.
+bench-gpu: install
+	$(PY) benchmarks/gpu_check.py
 
 lint: install
 	$(VENV)/bin/ruff check neurosim tests benchmarks

@@ -84,8 +84,11 @@ def test_cli_on_ray_names_a_user_error_in_a_run(tmp_path: Path, ray_cache: Path,
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("neurosim: error: ")]
     assert len(lines) == 3 and "Traceback" not in err
-    assert "toy / fake seed 0" in lines[0]
-    assert "learner 'fake': field 'fail' asked for a user error" in lines[0]
+    # one line per seed, in the order the runs finished
+    assert sorted(line.split(" (run ")[0] for line in lines) == [
+        f"neurosim: error: toy / fake seed {seed}" for seed in (0, 1, 2)
+    ]
+    assert all("learner 'fake': field 'fail' asked for a user error" in line for line in lines)
 
 
 def test_ctrl_c_cancels_ray_tasks_and_says_how_to_resume(tmp_path: Path):

@@ -43,12 +43,14 @@ def test_learns_above_chance_with_both_readouts(fitted, task):
 
 
 def test_records_receptive_fields_and_raster(fitted):
-    from neurosim.activity import Activity
+    from neurosim.artifacts import Artifacts
 
     _, _, folder = fitted
-    fields = np.load(folder / "receptive_fields.npz")
-    assert fields["weights"].shape == (20, 64)
-    activity = Activity.load(folder / "activity_test_digits.npz")
+    artifacts = Artifacts(folder)
+    fields = artifacts.first("receptive_fields", signed=False)
+    assert Artifacts.load(fields)["weights"].shape == (20, 64)
+    probe = artifacts.first("activity", probe="test[:5]")  # the task's probe set of 5 digits
+    activity = Artifacts.load(probe)
     assert set(activity.spikes) == {"exc", "inh"}
     assert len(activity.meta["onsets"]) == 5
     assert len(activity.spikes["exc"].times) > 0
