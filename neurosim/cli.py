@@ -17,6 +17,7 @@ from neurosim.errors import EXIT_USER_ERROR, RuleError, UserError
 from neurosim.experiment.api import ExperimentOutcome, run_experiment, use_models, write_report
 from neurosim.experiment.engines import ENGINES
 from neurosim.experiment.store import RunRecord, Store
+from neurosim.metrics import METRICS
 from neurosim.plasticity import (
     RULES,
     PlasticityRule,
@@ -96,8 +97,23 @@ def _record_json(record: RunRecord) -> dict[str, object]:
         "params": record.config["params"],
         "budget": record.config["budget"],
         "grid": record.config["grid"],
+        "family": record.config.get("family", ""),
         "metrics": record.metrics,
         "timings": record.timings,
+        # what each metric means, from its one declaration: each record describes itself
+        "metric_info": {
+            name: _metric_info(name)
+            for name in sorted({m for split in record.metrics.values() for m in split})
+        },
+    }
+
+
+def _metric_info(name: str) -> dict[str, object]:
+    metric = METRICS.get(name)
+    return {
+        "description": metric.description,
+        "unit": metric.unit,
+        "higher_is_better": metric.higher_is_better,
     }
 
 

@@ -98,6 +98,12 @@ def test_jobs_two_and_report_json(tmp_path: Path, spec: Path, capsys, no_report)
     assert {"run_id", "experiment", "task", "learner", "params", "budget", "timings"} <= set(first)
     assert first["params"]["shift"] == 0.2 and first["budget"]["epochs"] == 2
     assert 0 <= first["metrics"]["test"]["accuracy"] <= 1
+    assert first["family"] == "classification"
+    assert first["metric_info"]["accuracy"] == {  # from the classification family's declaration
+        "description": "fraction of labels predicted right",
+        "unit": "%",
+        "higher_is_better": True,
+    }
     assert "probe_accuracy" in first["metrics"]["test"]
 
     capsys.readouterr()
