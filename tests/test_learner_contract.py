@@ -128,7 +128,7 @@ def test_an_ignored_budget_field_is_one_sentence_and_exit_code_2(tmp_path: Path,
     assert main(["run", str(spec), "--results", str(tmp_path / "results")]) == EXIT_USER_ERROR
     error = capsys.readouterr().err.strip()
     assert error == (
-        f"neurosim: error: {spec}: learner 'logreg' (logreg) does not honour the budget field "
+        f"neurosim: error: {spec}: learner 'logreg' does not honour the budget field "
         "'epochs' (budget fields it honours: samples)"
     )
     assert not (tmp_path / "results").exists()  # nothing written for a refused spec

@@ -211,8 +211,9 @@ class _LearnerTable:
         """Why `key` is not a field of this learner, in words."""
         if key in Budget.BUDGET_FIELDS:
             honoured = ", ".join(sorted(self.cls.budget_fields)) or "none"
+            named = f"'{self.label}'" + ("" if self.label == self.name else f" ({self.name})")
             return (
-                f"learner '{self.label}' ({self.name}) does not honour the budget field '{key}' "
+                f"learner {named} does not honour the budget field '{key}' "
                 f"(budget fields it honours: {honoured})"
             )
         return (
