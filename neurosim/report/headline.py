@@ -1,8 +1,8 @@
 """The numbers that decide a comparison: headline metrics on the held-out splits.
 
-Which metrics are headline is declared once, with the metric (`neurosim.metrics`); which splits
-are held out is a naming convention of the tasks: a classifier's "test" split, a control agent's
-greedy "eval" episodes. Validation numbers are for choosing settings, not for the headline.
+Which metrics are headline is declared once, with the metric (`neurosim.metrics`). Every split a
+run was scored on counts (a classifier's "test", a control agent's greedy "eval" episodes, a new
+family's own), except "val": validation numbers are for choosing settings, not for the headline.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from neurosim.metrics import METRICS
 from neurosim.report.grouping import RunGroup
 
-HELD_OUT_SPLITS = ("test", "eval")
+VALIDATION = "val"
 
 
 def headline_columns(groups: Sequence[RunGroup]) -> list[tuple[str, str]]:
@@ -21,8 +21,9 @@ def headline_columns(groups: Sequence[RunGroup]) -> list[tuple[str, str]]:
         (split, metric)
         for group in groups
         for run in group.runs
-        for split in HELD_OUT_SPLITS
-        for metric in run.metrics.get(split, {})
+        for split, values in run.metrics.items()
+        if split != VALIDATION
+        for metric in values
         if METRICS.get(metric).headline
     ]
     return list(dict.fromkeys(columns))
