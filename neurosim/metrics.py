@@ -28,6 +28,7 @@ class Metric:
     unit: str = ""
     higher_is_better: bool | None = None  # None: neither (a cost, a count, a diagnostic)
     headline: bool = False  # shown in the summary table after `neurosim run`
+    decimals: int | None = None  # fixed decimals (e.g. returns), so a column reads alike
 
     @property
     def title(self) -> str:
@@ -37,13 +38,15 @@ class Metric:
     def format(self, mean: float, sd: float = 0.0, n: int = 1) -> str:
         """Mean ± sd as tables show it; "–" for a missing value, no sd for a single value.
 
-        Percentages and durations get one decimal; values of 100 or more (returns, env steps)
-        are written out, with one decimal below 1000 and none above; others get four
-        significant digits (sd two).
+        A metric declared with `decimals` gets exactly that many; percentages and durations get
+        one decimal; values of 100 or more (env steps) are written out, with one decimal below
+        1000 and none above; others get four significant digits (sd two).
         """
         if mean is None or not math.isfinite(mean):
             return "–"
-        if self.unit == "%":
+        if self.decimals is not None:
+            text, sd_text = f"{mean:.{self.decimals}f}", f"{sd:.{self.decimals}f}"
+        elif self.unit == "%":
             mean, sd = 100 * mean, 100 * sd
             text, sd_text = f"{mean:.1f}", f"{sd:.1f}"
         elif self.unit == "s":

@@ -108,7 +108,7 @@ def test_control_report_sections(tmp_path: Path):
     ]
     # mean_return 500 and 120 -> 310.0 ± 268.7 (sample sd 268.70); one of the two seeds solved
     assert (
-        "| dqn | dqn | cartpole | 2 | 310.0 ± 268.7 | 480.0 ± 0.0 | 250.0 ± 0.0 | 90 ± 0 | 1/2 |"
+        "| dqn | dqn | cartpole | 2 | 310.0 ± 268.7 | 480.0 ± 0.0 | 250.0 ± 0.0 | 90.0 ± 0.0 | 1/2 |"
         in text
     )
     assert "| dqn | 12500 steps, 12.5 s | not solved (best 480.0) |" in text

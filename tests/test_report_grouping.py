@@ -93,7 +93,7 @@ def test_summary_table_shows_headline_metrics_formatted_once(tmp_path: Path):
         "learner",
         "seeds",
         "eval mean_return",
-        "eval steps_to_solve (steps)",
+        "eval steps_to_solve",
         "test accuracy (%)",
         "fit (s)",
     ]

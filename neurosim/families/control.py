@@ -100,16 +100,25 @@ class LearningCurve:
         return float(np.mean(recent)) if recent else np.nan
 
 
+RETURN = {"decimals": 1}  # returns in one style, whatever their size
 METRICS.declare(
-    Metric("mean_return", "mean return of the kept model's final greedy episodes", "", True, True),
-    Metric("sd_return", "sd of the final greedy returns", ""),
-    Metric("best_eval_return", "best mean return of a greedy evaluation", "", True),
+    Metric(
+        "mean_return",
+        "mean return of the kept model's final greedy episodes",
+        "",
+        True,
+        True,
+        **RETURN,
+    ),
+    Metric("sd_return", "sd of the final greedy returns", "", **RETURN),
+    Metric("best_eval_return", "best mean return of a greedy evaluation", "", True, **RETURN),
     Metric(
         "steps_to_solve",
         "env steps until the greedy mean first reached the threshold",
-        "steps",
+        "",
         False,
         True,
+        decimals=0,
     ),
     Metric(
         "wall_s_to_solve",
@@ -118,10 +127,22 @@ METRICS.declare(
         False,
     ),
     Metric(
-        "auc_return", "mean greedy return over the budget (area under the curve)", "", True, True
+        "auc_return",
+        "mean greedy return over the budget (area under the curve)",
+        "",
+        True,
+        True,
+        **RETURN,
     ),
-    Metric("last50_train_return", "mean return of the last 50 training episodes", "", True, True),
-    Metric("train_episodes", "training episodes played", ""),
+    Metric(
+        "last50_train_return",
+        "mean return of the last 50 training episodes",
+        "",
+        True,
+        True,
+        **RETURN,
+    ),
+    Metric("train_episodes", "training episodes played", "", decimals=0),
 )
 
 
