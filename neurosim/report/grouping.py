@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from neurosim.experiment.spec import grid_items, grid_text, grid_value_text
+
 LEGACY_FAMILIES = (("test", "classification"), ("eval", "control"))
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
@@ -86,31 +88,6 @@ def group_runs(records: Sequence[RunLike]) -> list[RunGroup]:
     return ordered
 
 
-def grid_items(grid: dict[str, Any]) -> list[tuple[str, Any]]:
-    """A grid point as (name, value) pairs; a table value contributes its own entries, so
-    `rule_parameters = {mu = "0.5"}` is the pair ("mu", "0.5")."""
-    items: list[tuple[str, Any]] = []
-    for key, value in grid.items():
-        if isinstance(value, dict):
-            items += grid_items(value)
-        else:
-            items.append((key, value))
-    return items
-
-
-def grid_text(grid: dict[str, Any]) -> str:
-    """A grid point as people read it, e.g. "lr=0.003, mu=0.5"."""
-    return ", ".join(f"{key}={_value_text(value)}" for key, value in grid_items(grid))
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(map(_value_text, value)) + "]"
-    return str(value)
-
-
 def quantity(value: Any) -> tuple[float, str] | None:
     """A grid value as (number, unit): 0.003 -> (0.003, ""), "0.5 Hz" -> (0.5, "Hz"); None when
     it is not a number (a rule name, a flag)."""
@@ -128,5 +105,5 @@ def grid_sort_key(grid: dict[str, Any]) -> tuple[tuple[int, float, str], ...]:
     key = []
     for _, value in grid_items(grid):
         number = quantity(value)
-        key.append((0, number[0], "") if number else (1, 0.0, _value_text(value)))
+        key.append((0, number[0], "") if number else (1, 0.0, grid_value_text(value)))
     return tuple(key)
