@@ -7,7 +7,7 @@ from pathlib import Path
 
 from report_stores import make_run
 
-from neurosim.experiment.spec import grid_text
+from neurosim.grid import grid_text
 from neurosim.report.grouping import group_runs, quantity
 from neurosim.report.section import in_family
 from neurosim.report.summary import summary_table

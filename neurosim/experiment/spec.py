@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from neurosim.errors import SpecError, UserError
+from neurosim.grid import grid_text
 from neurosim.learner import Budget
 from neurosim.params import build_params, field_names
 from neurosim.registry import LEARNERS, TASKS, Registry
@@ -183,31 +184,6 @@ def load_spec(path: str | Path) -> Experiment:
 def _hint(word: str, options: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def grid_items(grid: dict[str, Any]) -> list[tuple[str, Any]]:
-    """A grid point as (name, value) pairs; a table value contributes its own entries, so
-    `rule_parameters = {mu = "0.5"}` is the pair ("mu", "0.5")."""
-    items: list[tuple[str, Any]] = []
-    for key, value in grid.items():
-        if isinstance(value, dict):
-            items += grid_items(value)
-        else:
-            items.append((key, value))
-    return items
-
-
-def grid_text(grid: dict[str, Any]) -> str:
-    """A grid point as people read it, e.g. "lr=0.003, mu=0.5" (run titles, errors, reports)."""
-    return ", ".join(f"{key}={grid_value_text(value)}" for key, value in grid_items(grid))
-
-
-def grid_value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(map(grid_value_text, value)) + "]"
-    return str(value)
 
 
 @dataclasses.dataclass

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from neurosim.experiment.spec import grid_items, grid_text, grid_value_text
+from neurosim.grid import grid_items, grid_text, grid_value_text
 
 LEGACY_FAMILIES = (("test", "classification"), ("eval", "control"))
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from neurosim.report.grouping import RunGroup, grid_items, quantity
+from neurosim.grid import grid_items
+from neurosim.report.grouping import RunGroup, quantity
 
 
 @dataclasses.dataclass(frozen=True)
