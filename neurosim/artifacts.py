@@ -126,7 +126,11 @@ class Artifacts:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
-    def entries(self, kind: str | None = None) -> list[ArtifactEntry]:
+    def entries(
+        self, kind: str | None = None, name: str | None = None, **meta: Any
+    ) -> list[ArtifactEntry]:
+        """The entries of `kind` (and `name`) whose metadata has the given values, in the order
+        they were recorded; all entries without arguments."""
         manifest = self.directory / MANIFEST
         if manifest.exists():
             raw = json.loads(manifest.read_text())["artifacts"]
@@ -136,14 +140,13 @@ class Artifacts:
             ArtifactEntry(e["kind"], e["name"], e["file"], e["meta"], self.directory / e["file"])
             for e in raw
         ]
-        return [e for e in entries if kind is None or e.kind == kind]
-
-    def first(self, kind: str, **meta: Any) -> ArtifactEntry | None:
-        """The first entry of `kind` whose metadata has the given values, or None."""
-        for entry in self.entries(kind):
-            if all(entry.meta.get(key) == value for key, value in meta.items()):
-                return entry
-        return None
+        return [
+            e
+            for e in entries
+            if (kind is None or e.kind == kind)
+            and (name is None or e.name == name)
+            and all(e.meta.get(key) == value for key, value in meta.items())
+        ]
 
     @staticmethod
     def load(entry: ArtifactEntry) -> Any:

@@ -107,10 +107,6 @@ def format_value(name: str, values: Sequence[float]) -> str:
     return METRICS.get(name).format(mean, sd, len(finite))
 
 
-def format_mean_sd(name: str, mean: float, sd: float, n: int) -> str:
-    return METRICS.get(name).format(mean, sd, n)
-
-
 METRICS.declare(
     Metric("fit_s", "training wall time", "s", higher_is_better=False),
     Metric("evaluate_s", "evaluation wall time", "s", higher_is_better=False),

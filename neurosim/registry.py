@@ -61,10 +61,6 @@ class Registry(Generic[T]):
             raise UserError(f"unknown {self.kind} '{name}'{hint}; known: {', '.join(self.names())}")
         return self._items[name]
 
-    def load_all(self) -> dict[str, T]:
-        """Every registered item, importing what announces them (e.g. for contract tests)."""
-        return {name: self.get(name) for name in self.names()}
-
 
 TASKS: Registry = Registry("task", "neurosim.tasks")
 LEARNERS: Registry = Registry("learner", "neurosim.learners")

@@ -47,9 +47,9 @@ def test_records_receptive_fields_and_raster(fitted):
 
     _, _, folder = fitted
     artifacts = Artifacts(folder)
-    fields = artifacts.first("receptive_fields", signed=False)
+    (fields,) = artifacts.entries("receptive_fields", signed=False)
     assert Artifacts.load(fields)["weights"].shape == (20, 64)
-    probe = artifacts.first("activity", probe="test[:5]")  # the task's probe set of 5 digits
+    (probe,) = artifacts.entries("activity", probe="test[:5]")  # the task's 5 probe digits
     activity = Artifacts.load(probe)
     assert set(activity.spikes) == {"exc", "inh"}
     assert len(activity.meta["onsets"]) == 5

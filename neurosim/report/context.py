@@ -28,12 +28,7 @@ class ReportContext:
     ) -> list[ArtifactEntry]:
         """The run's artifacts of `kind` (and `name`) whose metadata has the given values, in
         recorded order."""
-        return [
-            entry
-            for entry in self.artifacts(run).entries(kind)
-            if (name is None or entry.name == name)
-            and all(entry.meta.get(key) == value for key, value in meta.items())
-        ]
+        return self.artifacts(run).entries(kind, name, **meta)
 
     def has(self, group: RunGroup, kind: str) -> bool:
         return any(self.entries(run, kind) for run in group.runs)

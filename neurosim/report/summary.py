@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from neurosim.metrics import format_mean_sd, format_value
+from neurosim.metrics import METRICS, format_value
 from neurosim.report.document import Table
 from neurosim.report.grouping import RunLike, group_runs
 from neurosim.report.headline import column_title, headline_columns
@@ -27,7 +27,7 @@ def summary(records: Sequence[RunLike]) -> Table:
             group.name,
             str(len(group.runs)),
             *(format_value(metric, group.values(split, metric)) for split, metric in columns),
-            format_mean_sd("fit_s", float(np.mean(group.timings("fit_s") or np.nan)), 0.0, 1),
+            METRICS.get("fit_s").format(float(np.mean(group.timings("fit_s") or np.nan))),
         ]
         for group in groups
     ]
