@@ -20,6 +20,30 @@ class FakeStore:
         return [r for r in self._runs if experiment is None or r.experiment == experiment]
 
 
+# The section titles each store's report must show, in page order (sweep: with a grid).
+CLASSIFICATION_SECTIONS = [
+    "Results",
+    "Accuracy",
+    "Parameter sweeps",
+    "Learning curves",
+    "Receptive fields",
+    "Spiking activity",
+    "Confusion matrices",
+    "Timings",
+    "Runs",
+]
+CONTROL_SECTIONS = [
+    "Returns",
+    "Steps to solve, per seed",
+    "Returns during training",
+    "Training episodes",
+    "Spiking activity",
+    "Spiking agent",
+    "Timings",
+    "Runs",
+]
+
+
 def make_run(
     root: Path,
     label: str,

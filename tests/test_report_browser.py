@@ -26,27 +26,6 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--window-size=1280,900",
 )
-CLASSIFICATION_SECTIONS = [
-    "Results",
-    "Accuracy",
-    "Parameter sweeps",
-    "Learning curves",
-    "Receptive fields",
-    "Spiking activity",
-    "Confusion matrices",
-    "Timings",
-    "Runs",
-]
-CONTROL_SECTIONS = [
-    "Returns",
-    "Steps to solve, per seed",
-    "Returns during training",
-    "Training episodes",
-    "Spiking activity",
-    "Spiking agent",
-    "Timings",
-    "Runs",
-]
 
 
 def _unavailable() -> str | None:
@@ -128,7 +107,7 @@ def test_classification_report_in_a_browser(browser, tmp_path: Path):
     runs = report_stores.classification_runs(tmp_path / "runs", sweep=True)
     paths = write_report(report_stores.FakeStore(runs), "quickstart", tmp_path / "report")
     page = open_report(browser, paths.html, tmp_path / "classification.png")
-    check_page(page, CLASSIFICATION_SECTIONS)
+    check_page(page, report_stores.CLASSIFICATION_SECTIONS)
     assert (tmp_path / "classification.png").stat().st_size > 10_000
 
 
@@ -136,5 +115,5 @@ def test_control_report_in_a_browser(browser, tmp_path: Path):
     runs = report_stores.control_runs(tmp_path / "runs")
     paths = write_report(report_stores.FakeStore(runs), "control", tmp_path / "report")
     page = open_report(browser, paths.html, tmp_path / "control.png")
-    check_page(page, CONTROL_SECTIONS)
+    check_page(page, report_stores.CONTROL_SECTIONS)
     assert (tmp_path / "control.png").stat().st_size > 10_000
