@@ -240,3 +240,53 @@ def test_missing_file_and_bad_toml(tmp_path: Path):
     path = write(tmp_path, 'name = "x"\nseeds = [0,\ntasks = ["toy"\n')
     with pytest.raises(SpecError, match=r"spec.toml: invalid TOML: .*line \d+"):
         load_spec(path)
+
+
+TASK_SWEEP = """
+name = "lags"
+seeds = [0]
+
+[[task]]
+name = "toy"
+spread = 0.2
+
+[[learner]]
+name = "fake"
+label = "f"
+
+[grid]
+"toy.n_per_class" = [10, 20]
+"f.noise" = [0.0, 0.1]
+"""
+
+
+def test_a_task_field_sweeps_like_a_learner_field(tmp_path: Path):
+    """`"task.field"` in [grid] gives one task per value, crossed with the learner's grid; each
+    run's grid point names both, and the task parameters (hashed) tell the runs apart."""
+    runs = load_spec(write(tmp_path, TASK_SWEEP)).runs()
+    assert [(run.task_params["n_per_class"], run.grid) for run in runs] == [
+        (10, {"n_per_class": 10, "noise": 0.0}),
+        (10, {"n_per_class": 10, "noise": 0.1}),
+        (20, {"n_per_class": 20, "noise": 0.0}),
+        (20, {"n_per_class": 20, "noise": 0.1}),
+    ]
+    assert all(run.task_params["spread"] == 0.2 for run in runs)
+    assert len({run.run_id for run in runs}) == 4
+    assert runs[2].title == "toy / f [n_per_class=20, noise=0.0] seed 0"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("[10, 20]", '[10, "ten"]'),
+            "grid key 'toy.n_per_class': task 'toy': field 'n_per_class' must be an integer",
+        ),
+        (("spread = 0.2", "spread = 0.2\nn_per_class = 5"), "also set in task 'toy'"),
+        (('label = "f"', 'label = "toy"'), "'toy' is both a learner label and a task"),
+        (('"toy.n_per_class"', '"toys.n_per_class"'), "no learner labelled 'toys' and no task"),
+    ],
+)
+def test_task_sweep_mistakes_are_one_sentence(tmp_path: Path, edit, message):
+    with pytest.raises(SpecError, match=message):
+        load_spec(write(tmp_path, TASK_SWEEP.replace(*edit)))

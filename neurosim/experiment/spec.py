@@ -109,6 +109,7 @@ class TaskSpec:
     name: str
     params: dict[str, Any]  # resolved, defaults included
     task_type: type[Task]
+    grid: dict[str, Any] = dataclasses.field(default_factory=dict)  # its point of a task sweep
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,7 +150,7 @@ class Experiment:
                 params=variant.params,
                 budget=variant.budget,
                 seed=seed,
-                grid=variant.grid,
+                grid={**task.grid, **variant.grid},
                 content=variant.content,
                 family=task.task_type.family,
             )
@@ -220,6 +221,7 @@ class _SpecParser:
 
     def __init__(self, where: str):
         self.where = where
+        self.task_tables: dict[str, dict[str, Any]] = {}  # task parameters as written
 
     def error(self, message: str) -> SpecError:
         return SpecError(message, source=self.where)
@@ -236,11 +238,12 @@ class _SpecParser:
         seeds = self.seeds(data.get("seeds"))
         tasks = self.tasks(data)
         learners = self.learners(data.get("learner"))
-        grid = self.grid(data.get("grid", {}), learners)
+        grid, task_grid = self.grid(data.get("grid", {}), learners, tasks)
         variants = [
             v for table in learners for v in self.variants(table, grid.get(table.label, {}))
         ]
         self.check_task_families(tasks, learners)
+        tasks = tuple(point for task in tasks for point in self.task_points(task, task_grid))
         sections = self.report_sections(data.get("report", {}))
         return Experiment(name, description, path, seeds, tasks, tuple(variants), sections)
 
@@ -318,16 +321,34 @@ class _SpecParser:
             if any(spec.name == name for spec in specs):
                 raise self.error(f"{key}: task '{name}' is listed twice")
             self.lookup(TASKS, name, key)
+            self.task_tables[name] = params
             specs.append(self.resolve_task(name, params))
         return tuple(specs)
 
-    def resolve_task(self, name: str, params: dict[str, Any]) -> TaskSpec:
+    def resolve_task(
+        self, name: str, params: dict[str, Any], owner: str = "", grid: dict[str, Any] | None = None
+    ) -> TaskSpec:
         """Build the task once (seed 0): validates its params and fills in their defaults."""
         try:
             task = make_task(name, 0, **params)
         except UserError as exc:
-            raise self.error(str(exc)) from None
-        return TaskSpec(name, {**params, **task.params}, type(task))
+            raise self.error(f"{owner}: {exc}" if owner else str(exc)) from None
+        return TaskSpec(name, {**params, **task.params}, type(task), dict(grid or {}))
+
+    def task_points(
+        self, task: TaskSpec, task_grid: dict[str, dict[str, list[Any]]]
+    ) -> list[TaskSpec]:
+        """The task at each point of its sweep (itself when it has none), each one resolved."""
+        sweep = task_grid.get(task.name)
+        if not sweep:
+            return [task]
+        points = []
+        for values in itertools.product(*sweep.values()):
+            point = dict(zip(sweep, values, strict=True))
+            owner = f"task '{task.name}' at grid point {grid_text(point)}"
+            params = {**self.task_tables[task.name], **point}
+            points.append(self.resolve_task(task.name, params, owner, point))
+        return points
 
     def learners(self, entries: Any) -> list[_LearnerTable]:
         if entries is None:
@@ -403,20 +424,36 @@ class _SpecParser:
                         "choose its tasks"
                     )
 
-    def grid(self, grid: Any, learners: list[_LearnerTable]) -> dict[str, dict[str, list[Any]]]:
-        """label -> field -> resolved values, each value checked on its own."""
+    def grid(
+        self, grid: Any, learners: list[_LearnerTable], tasks: tuple[TaskSpec, ...]
+    ) -> tuple[dict[str, dict[str, list[Any]]], dict[str, dict[str, list[Any]]]]:
+        """Learner sweeps (label -> field -> resolved values) and task sweeps (task -> field ->
+        values), each value checked on its own. A key's prefix names a learner label or a task."""
         if not isinstance(grid, dict):
             raise self.error('[grid] must be a table of "label.field" = [values]')
         by_label = {table.label: table for table in learners}
+        task_names = [task.name for task in tasks]
         sweeps: dict[str, dict[str, list[Any]]] = {}
+        task_sweeps: dict[str, dict[str, list[Any]]] = {}
         for key, values in grid.items():
             label, dot, field = key.rpartition(".")
             if not dot or not label or not field:
                 raise self.error(f"grid key '{key}' must look like \"label.field\"")
+            if label in by_label and label in task_names:
+                raise self.error(
+                    f"grid key '{key}': '{label}' is both a learner label and a task; give the "
+                    "learner another 'label'"
+                )
+            if label in task_names:
+                task_sweeps.setdefault(label, {})[field] = self.task_grid_values(
+                    key, label, field, values
+                )
+                continue
             if label not in by_label:
                 raise self.error(
-                    f"grid key '{key}': no learner labelled '{label}'"
-                    f"{_hint(label, list(by_label))}; labels: {', '.join(by_label)}"
+                    f"grid key '{key}': no learner labelled '{label}' and no task '{label}'"
+                    f"{_hint(label, [*by_label, *task_names])}; labels: {', '.join(by_label)}; "
+                    f"tasks: {', '.join(task_names)}"
                 )
             table = by_label[label]
             if field not in table.fields:
@@ -434,7 +471,25 @@ class _SpecParser:
             if len({canonical_json(v) for v in resolved}) < len(resolved):
                 raise self.error(f"grid key '{key}' lists a value twice: {values!r}")
             sweeps.setdefault(label, {})[field] = resolved
-        return sweeps
+        return sweeps, task_sweeps
+
+    def task_grid_values(self, key: str, task: str, field: str, values: Any) -> list[Any]:
+        """A task sweep's values, each checked by building the task with it."""
+        if field in self.task_tables[task]:
+            raise self.error(
+                f"grid key '{key}': '{field}' is also set in task '{task}'; set it in one place"
+            )
+        if not isinstance(values, list) or not values:
+            raise self.error(f"grid key '{key}' must be a non-empty list of values, got {values!r}")
+        resolved = [
+            self.resolve_task(
+                task, {**self.task_tables[task], field: value}, f"grid key '{key}'"
+            ).params[field]
+            for value in values
+        ]
+        if len({canonical_json(v) for v in resolved}) < len(resolved):
+            raise self.error(f"grid key '{key}' lists a value twice: {values!r}")
+        return resolved
 
     def grid_value(self, table: _LearnerTable, key: str, field: str, value: Any) -> Any:
         owner = f"grid key '{key}'"
