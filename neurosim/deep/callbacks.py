@@ -4,9 +4,10 @@ The optimization lab plots gradient norms and weight-space trajectories; the loo
 whether anyone watches or not, so a run with callbacks learns exactly what a run without does
 (as long as the callbacks draw no random numbers and leave the model and its gradients alone).
 
-Within one batch the order is: zero_grad, forward, backward, `on_before_step` (this batch's
-gradients, parameters not yet updated), optimizer.step, `on_batch_end` (updated parameters,
-the gradients still there until the next batch's zero_grad).
+Within one optimizer step the order is: forward, zero_grad, backward, `on_before_step` (this
+step's raw gradients, parameters not yet updated), gradient clipping if the Trainer clips,
+optimizer.step, `on_batch_end` (updated parameters, the clipped gradients still there until the
+next step's zero_grad). A batch is one step, or one per chunk under truncated BPTT.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class TrainState:
     epoch: int = 0  # the current epoch, from 1
     step: int = 0  # optimizer steps taken so far
     samples: int = 0  # training samples whose batches were stepped on so far
-    loss: torch.Tensor | None = None  # the current batch's mean loss (still in the graph)
+    loss: torch.Tensor | None = None  # the current step's loss (still in the graph)
 
 
 class Callback:
@@ -40,10 +41,11 @@ class Callback:
         """Model on its device and optimizer built; nothing trained yet."""
 
     def on_before_step(self, state: TrainState) -> None:
-        """After backward, before optimizer.step."""
+        """After backward, before gradient clipping and optimizer.step."""
 
     def on_batch_end(self, state: TrainState) -> None:
-        """After optimizer.step (state.step counts it), before the next zero_grad."""
+        """After optimizer.step (state.step counts it), before the next zero_grad: once per batch,
+        or once per chunk under truncated BPTT."""
 
     def on_epoch_end(self, state: TrainState) -> None:
         """After the epoch's History row (val accuracy included) was logged."""

@@ -1,8 +1,9 @@
 """The one supervised training loop: minibatches on a device, within a Budget, keeping the best
 val model, logging History rows, with callbacks watching.
 
-Every torch classifier trains through it, so budgets, early stopping and learning curves mean
-the same thing for each. It owns the device: models are built on the CPU and moved here.
+Every supervised torch learner trains through it (classifiers, recurrent nets), so budgets, early
+stopping and learning curves mean the same thing for each; an Objective says what is minimised
+and scored. It owns the device: models are built on the CPU and moved here.
 Runs are reproducible from the seed: torch's generator is seeded before the model is built
 (its init draws from it) and numpy's Generator draws one permutation per epoch.
 """
@@ -14,32 +15,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from neurosim.deep.callbacks import Callback, TrainState
 from neurosim.deep.device import apply_thread_limit, resolve_device
+from neurosim.deep.objectives import Classification, Data, Objective
 from neurosim.deep.optimizers import make_optimizer
 from neurosim.learner import Budget, History, Stopwatch
-from neurosim.tasks.base import Split
-
-
-def to_tensors(split: Split, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs as float32 and labels as int64, on `device`."""
-    x = torch.as_tensor(split.x, dtype=torch.float32, device=device)
-    return x, torch.as_tensor(split.y, dtype=torch.long, device=device)
-
-
-def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The model's outputs in eval mode (dropout off), outside autograd."""
-    model.eval()
-    with torch.inference_mode():
-        return model(x)
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of argmax predictions equal to `y` (the same float numpy's mean gives)."""
-    return (logits(model, x).argmax(dim=1) == y).sum().item() / len(y)
 
 
 @dataclasses.dataclass
@@ -53,17 +35,17 @@ class TrainResult:
 
 
 class BestModel:
-    """The weights with the best val accuracy so far; ties go to the later epoch, which has
-    trained longer (on a small val split accuracies tie often)."""
+    """The weights with the best val score so far (higher is better); ties go to the later epoch,
+    which has trained longer (on a small val split accuracies tie often)."""
 
     def __init__(self) -> None:
-        self.accuracy = -1.0
+        self.score = -float("inf")
         self.epoch = 0
         self.state: dict[str, torch.Tensor] | None = None
 
-    def offer(self, epoch: int, accuracy: float, model: nn.Module) -> None:
-        if accuracy >= self.accuracy:
-            self.accuracy, self.epoch = accuracy, epoch
+    def offer(self, epoch: int, score: float, model: nn.Module) -> None:
+        if score >= self.score:
+            self.score, self.epoch = score, epoch
             self.state = {key: value.clone() for key, value in model.state_dict().items()}
 
     def restore(self, model: nn.Module) -> None:
@@ -72,13 +54,17 @@ class BestModel:
 
 
 class Trainer:
-    """Minibatch backprop on cross-entropy with early stopping on val accuracy.
+    """Minibatch backprop on an Objective's losses, with early stopping on its val figure.
 
-    Each epoch visits the training set in a fresh random order, cut short by a `samples` budget
-    (exactly that many samples in all) or by `wall_time_s` (checked after every batch). With a
-    val split the best val model is kept and `patience` epochs without a new best stop training
-    (0 or None: never). One History row per epoch: epoch, samples, train_loss, train_accuracy
-    and, with a val split, val_accuracy.
+    The default objective is cross-entropy, keeping the best val accuracy. Each epoch visits the
+    training set in a fresh random order, cut short by a `samples` budget (exactly that many
+    samples in all) or by `wall_time_s` (checked after every batch). A batch gives one optimizer
+    step per loss the objective yields for it. With `clip_grad_norm` the gradient of every step
+    is rescaled to at most that L2 norm (all parameters together) before the optimizer uses it.
+    With a val split the best val model is kept and `patience` epochs without a new best stop
+    training (0 or None: never). One History row per epoch: epoch, samples, train_loss (the mean
+    of each batch's mean loss, weighted by batch size), the objective's train figures (for
+    classification train_accuracy) and, with a val split, its val figures (val_accuracy).
     """
 
     def __init__(
@@ -93,6 +79,8 @@ class Trainer:
         patience: int | None = None,
         device: str = "auto",
         callbacks: Sequence[Callback] = (),
+        objective: Objective | None = None,
+        clip_grad_norm: float | None = None,
     ):
         self.optimizer = optimizer
         self.lr = lr
@@ -103,12 +91,14 @@ class Trainer:
         self.patience = patience
         self.device = device
         self.callbacks = list(callbacks)
+        self.objective = objective if objective is not None else Classification()
+        self.clip_grad_norm = clip_grad_norm
 
     def fit(
         self,
         build_model: Callable[[], nn.Module],
-        train: Split,
-        val: Split | None,
+        train: Data,
+        val: Data | None,
         budget: Budget,
         seed: int,
     ) -> TrainResult:
@@ -118,8 +108,8 @@ class Trainer:
         device = resolve_device(self.device)
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        x, y = to_tensors(train, device)
-        val_tensors = to_tensors(val, device) if val is not None else None
+        x, y = self.objective.to_tensors(train, device)
+        val_tensors = self.objective.to_tensors(val, device) if val is not None else None
         model = build_model().to(device)
         optimizer = make_optimizer(
             self.optimizer,
@@ -145,13 +135,13 @@ class Trainer:
                 "epoch": epoch,
                 "samples": state.samples,
                 "train_loss": train_loss,
-                "train_accuracy": accuracy(model, x, y),
+                **self.objective.train_metrics(model, x, y),
             }
             if val_tensors is None:
                 best.epoch = epoch  # nothing to choose by: the last model is the kept one
             else:
-                row["val_accuracy"] = accuracy(model, *val_tensors)
-                best.offer(epoch, row["val_accuracy"], model)
+                row.update(self.objective.val_metrics(model, *val_tensors))
+                best.offer(epoch, self.objective.selection(row), model)
             state.history.log(**row)
             for callback in self.callbacks:
                 callback.on_epoch_end(state)
@@ -174,24 +164,33 @@ class Trainer:
         order: np.ndarray,
         clock: Stopwatch,
     ) -> float:
-        """One pass over `order` in minibatches (stopped early by the clock); the mean loss."""
+        """One pass over `order` in minibatches (stopped early by the clock); the mean loss.
+
+        A batch counts towards `samples` from its first optimizer step on.
+        """
         model, optimizer = state.model, state.optimizer
         model.train()
         loss_sum = torch.zeros((), device=x.device)  # summed on the device: no sync per batch
         seen = 0
         for batch in torch.from_numpy(order).to(x.device).split(self.batch_size):
-            optimizer.zero_grad(set_to_none=True)
-            state.loss = loss = F.cross_entropy(model(x[batch]), y[batch])
-            loss.backward()
-            for callback in self.callbacks:
-                callback.on_before_step(state)
-            optimizer.step()
-            state.step += 1
-            state.samples += len(batch)
-            loss_sum += loss.detach() * len(batch)
+            batch_losses = []
+            for loss in self.objective.losses(model, x[batch], y[batch]):
+                optimizer.zero_grad(set_to_none=True)
+                state.loss = loss
+                loss.backward()
+                for callback in self.callbacks:
+                    callback.on_before_step(state)
+                if self.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), self.clip_grad_norm)
+                optimizer.step()
+                state.step += 1
+                if not batch_losses:
+                    state.samples += len(batch)
+                batch_losses.append(loss.detach())
+                for callback in self.callbacks:
+                    callback.on_batch_end(state)
+            loss_sum += torch.stack(batch_losses).mean() * len(batch)
             seen += len(batch)
-            for callback in self.callbacks:
-                callback.on_batch_end(state)
             if clock.expired():
                 break
         return (loss_sum / seen).item()

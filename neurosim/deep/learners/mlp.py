@@ -16,8 +16,9 @@ import torch
 from neurosim.activity import Activity, Signal
 from neurosim.deep.device import is_device_name
 from neurosim.deep.models.mlp import build_mlp
+from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
-from neurosim.deep.trainer import Trainer, logits, to_tensors
+from neurosim.deep.trainer import Trainer
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
