@@ -40,6 +40,7 @@ class Tiny:
 
 DIGITS = {"subset": 200}
 CARTPOLE = {"eval_episodes": 2, "eval_every": 200}
+SEQUENCES = {"n_train": 64, "n_val": 32, "n_test": 32}
 TINY = {
     "fake": Tiny("toy", {}, {}, {"epochs": 2}),
     "logreg": Tiny("digits", DIGITS, {}, {}),
@@ -55,6 +56,9 @@ TINY = {
         {"episodes": 2, "n_per_dim": 4, "n_per_action": 3, "n_critic": 3, "codegen": "numpy"},
         {"env_steps": 400},
     ),
+    "rnn": Tiny("seq-digits", {"subset": 200}, {"hidden": 8}, {"epochs": 2}),
+    "gru": Tiny("copy", {"T": 5, **SEQUENCES}, {"hidden": 8, "tbptt": 10}, {"epochs": 2}),
+    "lstm": Tiny("adding", {"T": 10, **SEQUENCES}, {"hidden": 8}, {"epochs": 2}),
 }
 NAMES = LEARNERS.names()
 
