@@ -245,8 +245,8 @@ def test_figures_and_their_captions(report: ReportPaths):
     for title, caption in (
         ("Loss against the lag T", "dashed: the memoryless baseline"),
         ("Gradients through time", "vanishing gradient"),
-        ("Gates on a probe sequence", "Dashed orange: the two marked steps"),
-        ("Gates on a probe sequence", "Dashed orange: the delimiter"),
+        ("Gates on a probe sequence", "Orange triangles: the two marked steps"),
+        ("Gates on a probe sequence", "Orange triangles: the delimiter"),
         ("Reservoirs", "grey lines are step boundaries (20 ms per step). Orange: the two"),
         ("Memory capacity", "Lines are coloured by spectral_radius"),
     ):

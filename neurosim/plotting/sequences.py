@@ -139,7 +139,7 @@ def plot_gates(
 
     Gates (names ending in "_gate") lie in [0, 1] and share a sequential scale; other signals
     (candidate, cell, hidden) are signed and get a diverging scale centred on zero. `marks`
-    (0-based steps) are drawn on every panel; `channels` names the input rows.
+    (0-based steps) are triangles above every panel; `channels` names the input rows.
     """
     rows = [("input", inputs), *((name, s.values) for name, s in signals.items())]
     heights = [max(1.0, min(3.0, v.shape[1] / (6 if n == "input" else 16))) for n, v in rows]
@@ -167,8 +167,16 @@ def plot_gates(
         ax.set_ylabel("input\nchannel" if name == "input" else f"{name}\nunit")
         if name == "input" and channels and len(channels) == values.shape[1]:
             ax.set_yticks(range(len(channels)), channels)
-        for step in marks:
-            ax.axvline(step + 1, color=MARK_COLOR, ls="--", lw=1.3)
+        for step in marks:  # above the column, not over it: that column is the one to read
+            ax.plot(
+                step + 1,
+                1.0,
+                marker="v",
+                ms=7,
+                color=MARK_COLOR,
+                clip_on=False,
+                transform=ax.get_xaxis_transform(),
+            )
     axes[-1].set_xlabel("step t")
     fig.suptitle(title)
     return fig

@@ -222,10 +222,11 @@ def gates(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
                 continue
             run, activity = found
             signals = activity.signals
-            gate_names = [n for n in signals if n.endswith("_gate") or n == "candidate"]
+            gate_names = [n for n in signals if n.endswith("_gate")]
             if "input" not in signals or not gate_names:
                 continue  # a plain RNN has no gates to show
-            shown = {n: signals[n] for n in [*gate_names, "cell", "hidden"] if n in signals}
+            order = [*gate_names, "candidate", "cell", "hidden"]
+            shown = {n: signals[n] for n in order if n in signals}
             inputs = signals["input"].values
             marks = _marked_steps(task_name, inputs)
             meta = activity.meta
@@ -234,7 +235,7 @@ def gates(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
                 f" sequence {meta.get('sequence', 0)}{_target_text(meta.get('target'))}"
             )
             fig = plot_gates(inputs, shown, marks, title, _CHANNELS.get(task_name))
-            marks_text = f" Dashed orange: {_MARKS[task_name]}." if task_name in _MARKS else ""
+            marks_text = f" Orange triangles: {_MARKS[task_name]}." if marks else ""
             blocks += [
                 Heading(f"{_setting(group)} ({task_name}, {_point(group)})"),
                 Figure.from_matplotlib(
