@@ -81,9 +81,10 @@ def sequence_run(
     return run
 
 
-def probe(task: str, lag: int) -> np.ndarray:
+def probe(task: str, lag: int | None = None) -> np.ndarray:
     """The task's first four test sequences, as a learner records them."""
-    return TASKS.get(task)(seed=0, T=lag, n_train=10, n_val=10, n_test=10).probe_set(4).x
+    sizes = {"T": lag, "n_train": 10, "n_val": 10, "n_test": 10} if lag else {}
+    return TASKS.get(task)(seed=0, **sizes).probe_set(4).x
 
 
 def record_recurrent(run: RunRecord, rng: np.random.Generator, lag: int, gates: tuple) -> None:
@@ -134,6 +135,11 @@ def record_reservoir(run: RunRecord, rng: np.random.Generator, steps: int, scale
         total=np.array(capacity.sum()),
         n_units=np.array(100),
     )
+    if run.learner == "esn":
+        x = probe("seq-digits")
+        rec.arrays("probe_outputs", x=x, y=np.zeros(4), outputs=np.zeros((4, 10)))
+        state = Signal(np.arange(8), np.tanh(rng.normal(0, scale, (8, 20))))
+        rec.activity(Activity(signals={"state": state}), probe="test[:4]", name="states")
     if run.learner == "reservoir":
         rec.arrays("probe_outputs", x=probe("adding", steps), y=np.zeros(4), outputs=np.zeros(4))
         end = steps * 0.02
@@ -233,6 +239,7 @@ def test_figures_and_their_captions(report: ReportPaths):
         "gates_copy_gru.png",
         "degree_histograms.png",
         "raster_adding_reservoir_T_100.png",
+        "states_seq-digits.png",
         "memory_capacity.png",
     }
     shared = {
@@ -266,6 +273,10 @@ def test_each_figure_draws_the_longest_sequences_of_the_groups_that_recorded_it(
     gates = re.findall(r"^### (.+)$", section_text(markdown, "Gates on a probe sequence"), re.M)
     assert gates == ["lstm (adding, T = 100)", "gru (copy, T = 10)"]  # an RNN has no gates
     reservoir = section_text(markdown, "Reservoirs")
+    assert re.findall(r"^### (.+)$", reservoir, re.M) == [
+        "reservoir (adding, T = 100)",
+        "States (seq-digits, read = rows)",
+    ]
     assert "| reservoir | reservoir | 1 | erdos-renyi | 100 | 1000 | 20.00 |" in reservoir
     assert "| esn [spectral_radius=1.2] | esn | 2 | erdos-renyi | 100 ± 0 | 1005 ± 7 |" in reservoir
 

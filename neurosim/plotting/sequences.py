@@ -128,18 +128,20 @@ def plot_gradients_through_time(models: dict[str, GradientRecord], title: str) -
     return fig
 
 
-def plot_gates(
+def plot_step_heatmaps(
     inputs: np.ndarray,
     signals: dict[str, Signal],
     marks: Sequence[int],
     title: str,
     channels: Sequence[str] | None = None,
+    titled: bool = False,
 ) -> Figure:
     """The input sequence on top, then one heat map (units x steps) per signal.
 
     Gates (names ending in "_gate") lie in [0, 1] and share a sequential scale; other signals
-    (candidate, cell, hidden) are signed and get a diverging scale centred on zero. `marks`
-    (0-based steps) are triangles above every panel; `channels` names the input rows.
+    (candidate, cell, hidden, reservoir states) are signed and get a diverging scale centred on
+    zero. `marks` (0-based steps) are triangles above every panel; `channels` names the input
+    rows; `titled` names each panel above it (long names) instead of beside it.
     """
     rows = [("input", inputs), *((name, s.values) for name, s in signals.items())]
     heights = [max(1.0, min(3.0, v.shape[1] / (6 if n == "input" else 16))) for n, v in rows]
@@ -164,7 +166,13 @@ def plot_gates(
             interpolation="nearest",
         )
         fig.colorbar(image, ax=ax, pad=0.01, aspect=10)
-        ax.set_ylabel("input\nchannel" if name == "input" else f"{name}\nunit")
+        if name == "input":
+            ax.set_ylabel("input\nchannel")
+        elif titled:
+            ax.set_title(name, loc="left", fontsize=9)
+            ax.set_ylabel("unit")
+        else:
+            ax.set_ylabel(f"{name}\nunit")
         if name == "input" and channels and len(channels) == values.shape[1]:
             ax.set_yticks(range(len(channels)), channels)
         for step in marks:  # above the column, not over it: that column is the one to read
@@ -250,6 +258,7 @@ def plot_degree_histograms(histograms: dict[str, np.ndarray]) -> Figure:
     fractions = {name: np.asarray(h, float) / max(np.sum(h), 1) for name, h in histograms.items()}
     for name, fraction in fractions.items():
         ax.step(np.arange(len(fraction)), fraction, where="mid", lw=1.6, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     degrees = np.concatenate([np.flatnonzero(f) for f in fractions.values()])
     degrees = degrees[degrees > 0]
     if len(degrees) and degrees.max() / degrees.min() >= 10:

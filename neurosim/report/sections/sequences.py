@@ -25,11 +25,11 @@ from neurosim.plotting.sequences import (
     GradientRecord,
     LagPanel,
     plot_degree_histograms,
-    plot_gates,
     plot_gradients_through_time,
     plot_loss_against_lag,
     plot_memory_capacity,
     plot_reservoir_raster,
+    plot_step_heatmaps,
 )
 from neurosim.registry import TASKS
 from neurosim.report.context import ReportContext
@@ -103,8 +103,16 @@ _GRAPH_NOTE = (
     " weights."
 )
 _DEGREES_CAPTION = (
-    "Fraction of nodes with each number of edges, averaged over the runs of each setting. A"
-    " random (Erdős–Rényi) graph peaks around its mean degree; a heavy right tail means hubs."
+    "Fraction of nodes with each number of edges, averaged over the runs of each setting;"
+    " settings with the same graphs (a swept weight scale leaves the graph as it is) share a"
+    " line. A random (Erdős–Rényi) graph peaks around its mean degree, a small world"
+    " (Watts–Strogatz) is narrower; a heavy right tail means hubs."
+)
+_STATES_CAPTION = (
+    "Top: the probe sequence (input channels against steps). Below, for each reservoir setting,"
+    " the state of its first units at every step (diverging scale centred on 0).{marks} A"
+    " reservoir with memory keeps a trace of an input for steps after it; one that forgets"
+    " follows only the current input, one that is chaotic does not follow it at all."
 )
 _CAPACITY_CAPTION = (
     "Memory capacity MC_k: how well a linear readout of the reservoir's state recovers the input"
@@ -234,7 +242,7 @@ def gates(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
                 f"{_setting(group)} on {task_name}, {_point(group)}, seed {run.seed}: probe"
                 f" sequence {meta.get('sequence', 0)}{_target_text(meta.get('target'))}"
             )
-            fig = plot_gates(inputs, shown, marks, title, _CHANNELS.get(task_name))
+            fig = plot_step_heatmaps(inputs, shown, marks, title, _CHANNELS.get(task_name))
             marks_text = f" Orange triangles: {_MARKS[task_name]}." if marks else ""
             blocks += [
                 Heading(f"{_setting(group)} ({task_name}, {_point(group)})"),
@@ -263,16 +271,15 @@ def reservoirs(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block
     blocks: list[Block] = []
     if graphs:
         blocks += [_graph_table(graphs), Note(_GRAPH_NOTE)]
-        histograms = {
-            setting: _mean_histogram([g.get("degree_histogram", []) for g in loaded])
-            for setting, (_, loaded) in graphs.items()
-        }
-        fig = plot_degree_histograms({k: h for k, h in histograms.items() if len(h)})
+        histograms = _distinct_histograms(graphs)
+        fig = plot_degree_histograms(histograms)
         alt = "degree histograms of the reservoir graphs"
         blocks.append(Figure.from_matplotlib(fig, "degree_histograms", alt, _DEGREES_CAPTION))
     for task_name, members in _longest(_with(context, groups, "activity", "raster")).items():
         for group in members:
             blocks += _raster(context, group, task_name)
+    for task_name, members in _longest(_with(context, groups, "activity", "states")).items():
+        blocks += _states(context, members, task_name)
     return blocks
 
 
@@ -378,6 +385,58 @@ def _raster(context: ReportContext, group: RunGroup, task_name: str) -> list[Blo
             fig, f"raster_{task_name}_{group.name}", f"spikes of {group.title}", caption
         ),
     ]
+
+
+def _states(context: ReportContext, groups: Sequence[RunGroup], task_name: str) -> list[Block]:
+    """One figure per task: the probe sequence, then each setting's states on it."""
+    states, inputs, seeds = {}, None, set()
+    for group in groups:
+        found = _first(context, group, "activity", "states")
+        if found is None or "state" not in found[1].signals:
+            continue
+        run, activity = found
+        probe = context.load_first(run, "arrays", "probe_outputs", ("x",))
+        if probe is None:
+            continue
+        inputs = probe["x"][int(activity.meta.get("sequence", 0))]
+        states[_setting(group)] = activity.signals["state"]
+        seeds.add(run.seed)
+    if inputs is None:
+        return []
+    point = _point(groups[0])
+    seed = ", ".join(map(str, sorted(seeds)))
+    title = f"{task_name}, {point}, seed {seed}: reservoir states on probe sequence"
+    fig = plot_step_heatmaps(
+        inputs,
+        states,
+        _marked_steps(task_name, inputs),
+        title,
+        _CHANNELS.get(task_name),
+        titled=True,
+    )
+    marks_text = f" Orange triangles: {_MARKS[task_name]}." if task_name in _MARKS else ""
+    return [
+        Heading(f"States ({task_name}, {point})"),
+        Figure.from_matplotlib(
+            fig,
+            f"states_{task_name}",
+            f"reservoir states on a probe sequence of {task_name}",
+            _STATES_CAPTION.format(marks=marks_text),
+        ),
+    ]
+
+
+def _distinct_histograms(
+    graphs: dict[str, tuple[RunGroup, list[dict[str, Any]]]],
+) -> dict[str, np.ndarray]:
+    """Mean degree histogram per setting; settings with the same graphs (a swept weight scale
+    does not change the graph) share one line, named by all of them."""
+    lines: dict[bytes, tuple[list[str], np.ndarray]] = {}
+    for setting, (_, loaded) in graphs.items():
+        histogram = _mean_histogram([g.get("degree_histogram", []) for g in loaded])
+        if len(histogram):
+            lines.setdefault(histogram.tobytes(), ([], histogram))[0].append(setting)
+    return {"\n".join(names): histogram for names, histogram in lines.values()}
 
 
 def _mean_histogram(histograms: list[list[float]]) -> np.ndarray:
