@@ -40,12 +40,14 @@ def plot_loss_against_lag(panels: Sequence[LagPanel], xlabel: str = "lag T (step
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
     labels = list(dict.fromkeys(label for p in panels for label in p.lines))
     for ax, panel in zip(axes, panels, strict=True):
-        for label, points in panel.lines.items():
+        for k, (label, points) in enumerate(panel.lines.items()):
             color = f"C{labels.index(label) % 10}"
             points = sorted(points, key=lambda point: point[0])
+            dodge = 1 + 0.015 * (k - (len(panel.lines) - 1) / 2)  # error bars side by side
             for x, seeds in points:
-                ax.scatter(np.full(len(seeds), x), seeds, s=12, color=color, alpha=0.4, lw=0)
-            x = np.array([x for x, _ in points])
+                xs = np.full(len(seeds), x * dodge)
+                ax.scatter(xs, seeds, s=12, color=color, alpha=0.4, lw=0)
+            x = dodge * np.array([x for x, _ in points])
             mean, sd = np.array([mean_sd(seeds) for _, seeds in points]).T
             lower = np.minimum(sd, mean * 0.999)  # a log axis has no room below zero
             ax.errorbar(
@@ -339,4 +341,7 @@ def _shared_legend(fig: Figure, axes: Sequence[Axes]) -> None:
             if name not in names:
                 handles.append(handle)
                 names.append(name)
-    fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4), fontsize=9)
+    # as many columns as fit the figure's width at ~13 characters per inch of 9-point text
+    fit = int(fig.get_figwidth() * 13 // (max(map(len, names)) + 5))
+    ncols = max(1, min(len(names), 4, fit))
+    fig.legend(handles, names, loc="outside lower center", ncols=ncols, fontsize=9)

@@ -71,7 +71,8 @@ _MARKS = {
 
 _LAG_CAPTION = (
     "Test loss against the lag T, one panel per task (log y): lines join the means over seeds,"
-    " error bars ± sd, dots are single seeds; dashed: the memoryless baseline (copy"
+    " error bars ± sd, dots are single seeds (points of one T spread sideways so their bars stay"
+    " apart); dashed: the memoryless baseline (copy"
     " 10 ln 8 / (T + 20), adding 1/6). A learner that remembers stays well below the dashed line"
     " as T grows; one that meets it has forgotten the start of the sequence."
 )
