@@ -7,7 +7,6 @@ gradient reaching every step. The readout reads every step (per-step targets) or
 
 from __future__ import annotations
 
-import copy
 from typing import Literal
 
 import numpy as np
@@ -78,7 +77,7 @@ class SequenceModel(nn.Module):
             twin = SequenceModel(
                 self.cell, *self.sizes, self.per_step, "readable", self.nonlinearity
             )
-        twin.load_state_dict(copy.deepcopy(self.state_dict()))
+        twin.load_state_dict(self.state_dict())  # copies the values into the twin's own
         return twin.to(self.readout.weight.device).train(self.training)
 
     def recurrent_blocks(self) -> dict[str, torch.Tensor]:
