@@ -254,7 +254,10 @@ def test_figures_and_their_captions(report: ReportPaths):
         ("Gradients through time", "vanishing gradient"),
         ("Gates on a probe sequence", "Orange triangles: the two marked steps"),
         ("Gates on a probe sequence", "Orange triangles: the delimiter"),
-        ("Reservoirs", "grey lines are step boundaries (20 ms per step). Orange: the two"),
+        (
+            "Reservoirs",
+            "grey lines are step boundaries (20 ms per step). Orange (triangles, shading): the two",
+        ),
         ("Memory capacity", "Lines are coloured by spectral_radius"),
     ):
         assert caption in section_text(markdown, title), title

@@ -203,7 +203,7 @@ def plot_reservoir_raster(
 ) -> Figure:
     """The input sequence on top (when known, rows named by `channels`); below, every
     population's spikes in one panel, stacked and coloured by population, grey lines at step
-    boundaries, marked steps shaded."""
+    boundaries, marked steps shaded (and a triangle over the input)."""
     fig = Figure(figsize=(10, 5.6 if inputs is not None else 4.6), layout="constrained")
     if inputs is not None:
         strip, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 4])
@@ -218,13 +218,11 @@ def plot_reservoir_raster(
         strip.set_ylabel("input\nchannel")
         if channels and len(channels) == inputs.shape[1]:
             strip.set_yticks(range(len(channels)), channels)
-        shaded = [strip, ax]
     else:
         ax = fig.subplots()
-        shaded = [ax]
     offset = 0
     for color, (name, trains) in zip(POPULATION_COLORS, activity.spikes.items(), strict=False):
-        size = 4.0 if len(trains.times) < 5000 else 1.0
+        size = float(np.clip(20000 / max(len(trains.times), 1), 2.5, 6.0))  # dense: smaller
         ax.scatter(
             1e3 * trains.times,
             trains.units + offset,
@@ -240,14 +238,25 @@ def plot_reservoir_raster(
     every = max(1, int(np.ceil(steps / 100)))  # at most ~100 boundary lines
     for boundary in np.arange(0, steps + 1, every) * step_ms:
         ax.axvline(boundary, color="0.85", lw=0.5, zorder=0)
-    for step in marks:
-        for a in shaded:
-            a.axvspan(step * step_ms, (step + 1) * step_ms, color=MARK_COLOR, alpha=0.3, lw=0)
+    for step in marks:  # triangles over the input (its grey values stay true), shading below
+        ax.axvspan(step * step_ms, (step + 1) * step_ms, color=MARK_COLOR, alpha=0.3, lw=0)
+        if inputs is not None:
+            strip.plot(
+                (step + 0.5) * step_ms,
+                1.0,
+                marker="v",
+                ms=7,
+                color=MARK_COLOR,
+                clip_on=False,
+                transform=strip.get_xaxis_transform(),
+            )
     ax.set_xlim(0, steps * step_ms)
     ax.set_ylim(-0.5, offset - 0.5)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=4, fontsize=8)
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    for handle in legend.legend_handles:  # dots as large as readable, whatever the raster's
+        handle.set_sizes([30])
     fig.suptitle(title)
     return fig
 
@@ -318,6 +327,7 @@ def plot_memory_capacity(panels: Sequence[CapacityPanel]) -> Figure:
         ax.set_xlim(left=0)
         ax.set_title(panel.title)
         ax.set_xlabel("lag k (steps)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
     axes[0].set_ylabel("capacity MC_k (r² of u(t−k))")

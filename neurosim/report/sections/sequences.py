@@ -378,7 +378,7 @@ def _raster(context: ReportContext, group: RunGroup, task_name: str) -> list[Blo
     steps = int(meta.get("steps", len(inputs) if inputs is not None else 0))
     channels = _CHANNELS.get(task_name)
     fig = plot_reservoir_raster(activity, inputs, step_ms, steps, marks, title, channels)
-    marks_text = f" Orange: {_MARKS[task_name]}." if task_name in _MARKS and marks else ""
+    marks_text = f" Orange (triangles, shading): {_MARKS[task_name]}." if marks else ""
     caption = _RASTER_CAPTION.format(step_ms=step_ms, marks=marks_text)
     return [
         Heading(f"{_setting(group)} ({task_name}, {_point(group)})"),
