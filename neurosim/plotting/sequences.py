@@ -262,7 +262,7 @@ def plot_reservoir_raster(
 
 
 def plot_degree_histograms(histograms: dict[str, np.ndarray]) -> Figure:
-    """Fraction of nodes per degree, one step line per network; log-log when degrees span a
+    """Fraction of nodes per out-degree, one step line per network; log-log when degrees span a
     decade (hubs: a heavy tail is a straight line there), linear for a narrow peak."""
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
@@ -275,7 +275,7 @@ def plot_degree_histograms(histograms: dict[str, np.ndarray]) -> Figure:
     if len(degrees) and degrees.max() / degrees.min() >= 10:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlabel("degree (edges per node)")
+    ax.set_xlabel("out-degree (edges leaving a node)")
     ax.set_ylabel("fraction of nodes")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -99,12 +99,13 @@ _RASTER_CAPTION = (
 )
 _GRAPH_NOTE = (
     "The recurrent graph of each reservoir setting, mean ± sd over its runs (all seeds and task"
-    " settings). Clustering: mean local clustering coefficient; path length: mean shortest path"
-    " between connected nodes; spectral radius: largest absolute eigenvalue of the recurrent"
-    " weights."
+    " settings). Mean degree: edges per node (each edge leaves one node); clustering: directed"
+    " clustering coefficient averaged over nodes; path length: mean shortest path within the"
+    " largest strongly connected component; spectral radius: largest absolute eigenvalue of the"
+    " recurrent weights (in the learner's weight units)."
 )
 _DEGREES_CAPTION = (
-    "Fraction of nodes with each number of edges, averaged over the runs of each setting;"
+    "Fraction of nodes with each out-degree, averaged over the runs of each setting;"
     " settings with the same graphs (a swept weight scale leaves the graph as it is) share a"
     " line. A random (Erdős–Rényi) graph peaks around its mean degree, a small world"
     " (Watts–Strogatz) is narrower; a heavy right tail means hubs."
