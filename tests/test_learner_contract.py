@@ -50,6 +50,13 @@ TINY = {
     "dqn": Tiny("cartpole", CARTPOLE, {"learning_starts": 100}, {"env_steps": 400}),
     "ppo": Tiny("cartpole", CARTPOLE, {"n_envs": 2, "n_steps": 64}, {"env_steps": 400}),
     "reinforce": Tiny("cartpole", CARTPOLE, {}, {"env_steps": 400}),
+    "esn": Tiny("seq-digits", DIGITS, {"n_units": 30, "mc_lags": 5}, {"samples": 100}),
+    "reservoir": Tiny(
+        "seq-digits",
+        {"subset": 100},
+        {"n_units": 30, "codegen": "numpy", "mc_lags": 3, "mc_copies": 4, "mc_length": 12},
+        {"samples": 50},
+    ),
     "rstdp-agent": Tiny(
         "cartpole",
         CARTPOLE,
