@@ -84,7 +84,10 @@ class Readout:
     def fit(self, task: SequenceTask, states: np.ndarray, y: np.ndarray) -> Readout:
         x = states.reshape(-1, states.shape[-1])
         self.mean_ = x.mean(axis=0)
-        self.scale_ = x.std(axis=0) + 1e-8
+        spread = x.std(axis=0)
+        # a unit constant in training (a silent neuron) carries nothing the readout could use:
+        # an infinite scale zeroes it, where a tiny one would blow up its first test spike
+        self.scale_ = np.where(spread > 1e-6 * max(spread.max(), 1e-12), spread, np.inf)
         x = self._standardise(x)
         y = y.reshape(-1)
         if task.target == "value":

@@ -101,6 +101,16 @@ def test_ridge_readout_recovers_a_linear_target_and_calibrates_classes():
     assert digits.score(logits, labels)["loss"] < 0.1
 
 
+def test_a_unit_silent_in_training_cannot_move_the_readout():
+    rng = np.random.default_rng(0)
+    states = np.hstack([rng.standard_normal((200, 3)), np.zeros((200, 1))])
+    task = make_task("adding", 0, T=4, n_train=10, n_val=10, n_test=10)
+    readout = Readout("ridge", 1e-3, 1.0).fit(task, states, states[:, 0])
+    woken = states.copy()
+    woken[:, 3] = 5.0  # the silent unit fires at test time
+    np.testing.assert_array_equal(readout.outputs(task, woken), readout.outputs(task, states))
+
+
 def test_fit_records_graph_memory_capacity_and_states(tmp_path):
     task = make_task("seq-digits", 0, subset=100)
     learner = ESNLearner(n_units=40, units_shown=7, mc_lags=10, mc_length=40)
