@@ -290,3 +290,46 @@ def test_a_task_field_sweeps_like_a_learner_field(tmp_path: Path):
 def test_task_sweep_mistakes_are_one_sentence(tmp_path: Path, edit, message):
     with pytest.raises(SpecError, match=message):
         load_spec(write(tmp_path, TASK_SWEEP.replace(*edit)))
+
+
+PER_TASK = """
+name = "per-task"
+seeds = [0]
+tasks = ["toy", "digits"]
+
+[[learner]]
+name = "fake"
+label = "f"
+tasks = ["toy"]
+shift = 0.1
+
+[[learner]]
+name = "fake"
+label = "f"
+tasks = ["digits"]
+shift = 0.2
+"""
+
+
+def test_one_label_may_name_a_table_per_task(tmp_path: Path):
+    """Hyperparameters tuned per task, one name in every table: tables sharing a label must
+    have disjoint task lists, so each (task, label) is still one configuration."""
+    runs = load_spec(write(tmp_path, PER_TASK)).runs()
+    assert [(run.task, run.label, run.params["shift"]) for run in runs] == [
+        ("toy", "f", 0.1),
+        ("digits", "f", 0.2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('tasks = ["digits"]', 'tasks = ["digits", "toy"]'), "learner label 'f' is used twice"),
+        (('tasks = ["digits"]\n', ""), "learner label 'f' is used twice"),
+        (("", '\n[grid]\n"f.noise" = [0.1]\n'), "label 'f' names several"),
+    ],
+)
+def test_shared_labels_must_not_overlap(tmp_path: Path, edit, message):
+    text = PER_TASK.replace(*edit) if edit[0] else PER_TASK + edit[1]
+    with pytest.raises(SpecError, match=message):
+        load_spec(write(tmp_path, text))

@@ -216,6 +216,11 @@ class _LearnerTable:
         )
 
 
+def _disjoint(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
+    """Whether two learner tables' task lists share no task (None: every task)."""
+    return a is not None and b is not None and not set(a) & set(b)
+
+
 class _SpecParser:
     """Turns parsed TOML into an Experiment, naming the file in every error."""
 
@@ -359,13 +364,14 @@ class _SpecParser:
         for number, entry in enumerate(entries, 1):
             if not isinstance(entry, dict):
                 raise self.error(f"learner #{number} must be a table, written [[learner]]")
-            tables.append(self.learner(number, entry))
-            labels = [t.label for t in tables]
-            if len(set(labels)) < len(labels):
-                raise self.error(
-                    f"learner label '{labels[-1]}' is used twice; give each [[learner]] a unique "
-                    "'label'"
-                )
+            table = self.learner(number, entry)
+            for other in tables:
+                if other.label == table.label and not _disjoint(other.tasks, table.tasks):
+                    raise self.error(
+                        f"learner label '{table.label}' is used twice; give each [[learner]] a "
+                        "unique 'label', or give tables that share one disjoint 'tasks' lists"
+                    )
+            tables.append(table)
         return tables
 
     def learner(self, number: int, entry: dict[str, Any]) -> _LearnerTable:
@@ -454,6 +460,11 @@ class _SpecParser:
                     f"grid key '{key}': no learner labelled '{label}' and no task '{label}'"
                     f"{_hint(label, [*by_label, *task_names])}; labels: {', '.join(by_label)}; "
                     f"tasks: {', '.join(task_names)}"
+                )
+            if sum(table.label == label for table in learners) > 1:
+                raise self.error(
+                    f"grid key '{key}': label '{label}' names several [[learner]] tables (one per "
+                    "task); sweep a field of one of them under a label of its own"
                 )
             table = by_label[label]
             if field not in table.fields:
