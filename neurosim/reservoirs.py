@@ -3,7 +3,9 @@ whose state is read by a trained linear readout (Jaeger 2001; Maass, Natschläge
 
 Only the readout learns, so both learners differ only in how they turn sequences into states:
 `ReservoirLearner.fit` reads the states at the steps the task scores, fits the readout, and
-records the recurrent graph's statistics and the reservoir's memory capacity.
+records the recurrent graph's statistics and the reservoir's memory capacity. The readout's L2
+penalty is the one of `RIDGES` with the lowest validation loss, unless `ridge` fixes it: how much
+shrinkage noisy states need depends on the reservoir and the task, and the split exists for this.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
 from neurosim.tasks.sequences import SequenceTask
 
+RIDGES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # penalties tried on the validation split
 GRAM_CHUNK = 65536  # rows per block when the readout sums X^T X (copy: steps x sequences rows)
 
 
@@ -37,7 +40,7 @@ class ReservoirParams:
     distance_lambda: float = 2.0  # distance: C exp(-(D / lambda)^2)
     distance_c: float = 0.3
     readout: Literal["ridge", "logistic"] = "ridge"  # class targets; values always use ridge
-    ridge: float = 1e-3  # L2 penalty on standardised states
+    ridge: float | None = None  # L2 penalty on standardised states; None: chosen on val
     logistic_c: float = 1.0  # inverse L2 strength of the logistic regression (states or scores)
     max_train: int | None = None  # at most this many training sequences
     mc_lags: int = 40
@@ -54,7 +57,7 @@ class ReservoirParams:
             ("rewire", 0 <= self.rewire <= 1, "must lie in [0, 1]"),
             ("distance_lambda", self.distance_lambda > 0, "must be > 0"),
             ("distance_c", 0 < self.distance_c <= 1, "must lie in (0, 1]"),
-            ("ridge", self.ridge >= 0, "must be >= 0"),
+            ("ridge", self.ridge is None or self.ridge >= 0, "must be >= 0"),
             ("logistic_c", self.logistic_c > 0, "must be > 0"),
             ("max_train", self.max_train is None or self.max_train >= 2, "must be >= 2"),
             ("mc_lags", self.mc_lags >= 1, "must be >= 1"),
@@ -175,13 +178,18 @@ class ReservoirLearner(SequenceLearner):
         n = min(len(train), p.max_train or len(train), budget.samples or len(train))
         self._build(task, n)
         states = self.states(task, train.x[:n])
-        self.readout_ = Readout(p.readout, p.ridge, p.logistic_c).fit(task, states, train.y[:n])
+        ridges = (p.ridge,) if p.ridge is not None else RIDGES if "val" in task.splits else (1e-3,)
+        row: dict[str, float] = {}
+        for ridge in ridges:
+            readout = Readout(p.readout, ridge, p.logistic_c).fit(task, states, train.y[:n])
+            val_loss = self._val_loss(task, readout)
+            if not row or val_loss < row["val_loss"]:
+                self.readout_ = readout
+                row = {"ridge": ridge, "val_loss": val_loss}
         outputs = self.readout_.outputs(task, states)
-        row = {"samples": n, "train_loss": task.score(outputs, train.y[:n])["loss"]}
-        if "val" in task.splits:
-            row["val_loss"] = self.evaluate(task, "val")["loss"]
+        row |= {"samples": n, "train_loss": task.score(outputs, train.y[:n])["loss"]}
         history = History()
-        history.log(**row)
+        history.log(**{k: v for k, v in row.items() if not np.isnan(v)})
         if recorder.enabled:
             recorder.json("graph", self.graph_record())
             mc = self.memory_capacity()
@@ -194,6 +202,13 @@ class ReservoirLearner(SequenceLearner):
             )
             self.record_activity(task, recorder)
         return history
+
+    def _val_loss(self, task: SequenceTask, readout: Readout) -> float:
+        """The readout's validation loss (NaN without a validation split)."""
+        if "val" not in task.splits:
+            return float("nan")
+        val = task.split("val")
+        return task.score(readout.outputs(task, self.states(task, val.x)), val.y)["loss"]
 
     def outputs(self, task: SequenceTask, x: np.ndarray) -> np.ndarray:
         return self.readout_.outputs(task, self.states(task, x))

@@ -10,6 +10,7 @@ from neurosim.artifacts import Artifacts
 from neurosim.errors import ParameterError
 from neurosim.graphs import adjacency, make_graph
 from neurosim.learner import Budget, Recorder
+from neurosim.reservoirs import RIDGES
 from neurosim.spiking.liquid import Liquid, LiquidConfig, draw_wiring
 from neurosim.spiking.reservoir import ReservoirLearnerLSM
 from neurosim.tasks import make_task
@@ -118,3 +119,24 @@ def test_without_recurrent_weights_the_spectral_radius_is_zero():
 def test_bad_parameters_name_the_field(field: str, value: object):
     with pytest.raises(ParameterError, match=f"field '{field}'"):
         ReservoirLearnerLSM(**{field: value})
+
+
+def test_dynamic_synapses_have_the_papers_use_and_time_constants_per_pair_type():
+    """Markram-Tsodyks synapses (Maass et al. 2002): U, D, F drawn around their type's mean; a
+    first spike's jump A x U is the recorded weight; E->E depresses (D >> F), E->I facilitates."""
+    config = LiquidConfig(n_units=200, n_channels=1, copies=1)
+    sources, targets = adjacency(make_graph("erdos-renyi", 200, 0))
+    wiring = draw_wiring(config, sources, targets, np.random.default_rng(2))
+    pre, post = wiring.excitatory[wiring.sources], wiring.excitatory[wiring.targets]
+    assert np.all((wiring.use > 0) & (wiring.use <= 1))
+    ee, ei = pre & post, pre & ~post
+    assert np.median(wiring.use[ee]) == pytest.approx(0.5, rel=0.3)
+    assert np.median(wiring.depression_s[ee]) > 5 * np.median(wiring.facilitation_s[ee])
+    assert np.median(wiring.facilitation_s[ei]) > 5 * np.median(wiring.depression_s[ei])
+
+
+def test_the_readouts_penalty_is_chosen_on_the_validation_split_unless_fixed():
+    task = make_task("seq-digits", 0, subset=100)
+    for ridge, allowed in ((None, RIDGES), (0.5, (0.5,))):
+        learner = ReservoirLearnerLSM(**{**TINY, "ridge": ridge})
+        assert learner.fit(task, Budget(samples=20), Recorder()).rows[-1]["ridge"] in allowed

@@ -11,10 +11,14 @@ synapses: the same graph, weights and input wiring in every copy), each copy rea
 sequence, and a batch of sequences costs one `run()`. Between batches `restore()` returns every
 copy to the same initial state.
 
-Constants follow Maass et al. 2002 with static synapses: their dynamic synapses' amplitude A
-times its use U (EE 30 nA x 0.5, EI 60 nA x 0.05, IE 19 nA x 0.25, II 19 nA x 0.32) through the
-1 MOhm input resistance, written here as jumps of a current in mV; `weight_scale` multiplies all
-recurrent weights (swept to draw the fading memory).
+Constants follow Maass et al. 2002, dynamic synapses included: each recurrent synapse is a
+Markram-Tsodyks synapse (Markram, Wang & Tsodyks 1998) whose use u and available resources R
+evolve with its own spike train, with the paper's mean amplitude A, use U and time constants of
+depression D and facilitation F per pair of types (E->E depressing, E->I facilitating), each drawn
+per synapse from a Gamma distribution around its mean. A first spike after a long pause has the
+amplitude A x U (through the 1 MOhm input resistance, as a jump of a current in mV); later ones
+depend on the synapse's recent history: the liquid's memory outlasts its 30 ms membranes.
+`weight_scale` multiplies all recurrent amplitudes (swept to draw the fading memory).
 """
 
 from __future__ import annotations
@@ -42,14 +46,31 @@ feature += 1
 """
 INPUT = "rate : Hz"
 
-# (excitatory source, excitatory target) -> amplitude A x use U (mV across 1 MOhm) and delay (ms)
+# Markram-Tsodyks synapse: u decays to 0 between spikes and jumps by U (1 - u) at each one, which
+# releases u R of the available resources R; R recovers towards 1
+DYNAMIC = """
+w : volt (constant)
+U : 1 (constant)
+tau_rec : second (constant)
+tau_fac : second (constant)
+du/dt = -u / tau_fac : 1 (event-driven)
+dR/dt = (1 - R) / tau_rec : 1 (event-driven)
+"""
+RELEASE = """
+u += U * (1 - u)
+{current}_post += w * u * R
+R -= u * R
+"""
+
+# (excitatory source, excitatory target) -> amplitude A (mV across 1 MOhm), use U, depression D
+# (s), facilitation F (s), delay (ms) of Maass et al. 2002
 SYNAPSES = {
-    (True, True): (30.0 * 0.5, 1.5),
-    (True, False): (60.0 * 0.05, 0.8),
-    (False, True): (19.0 * 0.25, 0.8),
-    (False, False): (19.0 * 0.32, 0.8),
+    (True, True): (30.0, 0.5, 1.1, 0.05, 1.5),
+    (True, False): (60.0, 0.05, 0.125, 1.2, 0.8),
+    (False, True): (19.0, 0.25, 0.7, 0.02, 0.8),
+    (False, False): (19.0, 0.32, 0.144, 0.06, 0.8),
 }
-WEIGHT_CV = 0.5  # heterogeneous weights: Gamma distributed around the mean
+SPREAD_CV = 0.5  # heterogeneous synapses: A, U, D, F Gamma distributed around their means
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,13 +80,13 @@ class LiquidConfig:
     n_units: int
     n_channels: int
     copies: int
-    weight_scale: float = 0.3
+    weight_scale: float = 16.0
     step_ms: float = 20.0
     dt_ms: float = 0.5
     max_rate_hz: float = 200.0  # input rate of a channel at value 1
     inputs_per_channel: int = 20
     input_fraction: float = 0.3  # of the liquid's neurons each input neuron reaches
-    input_weight_mv: float = 0.5
+    input_weight_mv: float = 2.0
     tau_feature_ms: float = 60.0
     tau_m_ms: float = 30.0
     v_thresh_mv: float = 15.0
@@ -88,14 +109,17 @@ class Wiring:
 
     sources: np.ndarray
     targets: np.ndarray
-    weights: np.ndarray  # signed: negative from inhibitory units
+    weights: np.ndarray  # signed amplitude x use (a first spike's jump): negative from inhibitory
+    use: np.ndarray
+    depression_s: np.ndarray
+    facilitation_s: np.ndarray
     delays: np.ndarray
     excitatory: np.ndarray  # bool per unit
     input_sources: np.ndarray  # input neuron (channel * inputs_per_channel + k)
     input_targets: np.ndarray
 
     def matrix(self, n_units: int) -> np.ndarray:
-        """Signed recurrent weights, target x source."""
+        """Signed recurrent weights (of a first spike), target x source."""
         w = np.zeros((n_units, n_units))
         np.add.at(w, (self.targets, self.sources), self.weights)
         return w
@@ -109,10 +133,15 @@ def draw_wiring(
     excitatory = np.zeros(n, dtype=bool)
     excitatory[rng.permutation(n)[: config.n_exc]] = True
     pre, post = excitatory[sources], excitatory[targets]
-    mean = np.array([SYNAPSES[(bool(a), bool(b))][0] for a, b in zip(pre, post, strict=True)])
-    delays = np.array([SYNAPSES[(bool(a), bool(b))][1] for a, b in zip(pre, post, strict=True)])
-    shape = 1 / WEIGHT_CV**2
-    weights = config.weight_scale * rng.gamma(shape, mean / shape) * np.where(pre, 1.0, -1.0)
+    table = np.array([SYNAPSES[(bool(a), bool(b))] for a, b in zip(pre, post, strict=True)])
+    amplitude, use, depression, facilitation, delays = table.reshape(-1, 5).T
+    shape = 1 / SPREAD_CV**2
+
+    def spread(mean: np.ndarray) -> np.ndarray:
+        return rng.gamma(shape, mean / shape)
+
+    use = np.clip(spread(use), 1e-3, 1.0)
+    weights = config.weight_scale * spread(amplitude) * use * np.where(pre, 1.0, -1.0)
     n_inputs = config.n_channels * config.inputs_per_channel
     reach = rng.random((n_inputs, n)) < config.input_fraction
     input_sources, input_targets = np.nonzero(reach)
@@ -120,7 +149,10 @@ def draw_wiring(
         sources.astype(np.int64),
         targets.astype(np.int64),
         weights,
-        delays.reshape(-1),
+        use,
+        spread(depression),
+        spread(facilitation),
+        delays,
         excitatory,
         input_sources,
         input_targets,
@@ -217,8 +249,8 @@ class Liquid:
             syn = b2.Synapses(
                 self.neurons,
                 self.neurons,
-                "w : volt (constant)",
-                on_pre=f"{current}_post += w",
+                DYNAMIC,
+                on_pre=RELEASE.format(current=current),
                 clock=clock,
                 name=f"{self.name}_{kind}",
                 namespace=self.namespace,
@@ -226,7 +258,11 @@ class Liquid:
             syn.connect(
                 i=self.index[:, w.sources[keep]].ravel(), j=self.index[:, w.targets[keep]].ravel()
             )
-            syn.w = np.tile(np.abs(w.weights[keep]), c.copies) * mV
+            syn.w = np.tile(np.abs(w.weights[keep]) / w.use[keep], c.copies) * mV
+            syn.U = np.tile(w.use[keep], c.copies)
+            syn.tau_rec = np.tile(w.depression_s[keep], c.copies) * b2.second
+            syn.tau_fac = np.tile(w.facilitation_s[keep], c.copies) * b2.second
+            syn.R = 1
             syn.delay = np.tile(w.delays[keep], c.copies) * ms
             objects.append(syn)
         n_inh = c.n_units - c.n_exc

@@ -31,15 +31,14 @@ from neurosim.tasks.sequences import SequenceTask
 @dataclasses.dataclass
 class ReservoirLSMParams(ReservoirParams):
     graph: Literal["erdos-renyi", "watts-strogatz", "distance"] = "distance"
-    weight_scale: float = 0.3  # multiplies every recurrent weight; 1 runs into saturation
+    weight_scale: float = 16.0  # multiplies every recurrent amplitude; MC peaks near 16
     step_ms: float = 20.0  # simulated time per sequence step
     dt_ms: float = 0.5
     max_rate_hz: float = 200.0  # Poisson rate of an input neuron at input value 1
     inputs_per_channel: int = 20  # Poisson neurons per input channel: fewer are noisier
     input_fraction: float = 0.3
-    input_weight_mv: float = 0.5
+    input_weight_mv: float = 2.0
     tau_feature_ms: float = 60.0  # low-pass filter of the spike counts the readout sees
-    ridge: float = 0.1  # noisy states: more shrinkage than the echo-state network's
     batch_size: int = 500  # sequences simulated at once, as copies of the liquid
     mc_lags: int = 20
     mc_copies: int = 100
