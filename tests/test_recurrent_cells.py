@@ -166,3 +166,45 @@ def test_fused_and_readable_paths_give_the_same_gradient_picture():
     readable = step_gradient_norms(model.readable(), objective, x, y)
     np.testing.assert_array_equal(fused, readable)
     assert all(p.grad is None for p in model.parameters())  # .grad untouched
+
+
+KEEP_GATE_VALUE = {"lstm": "forget_gate", "gru": "update_gate"}
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_chrono_spreads_the_keep_times_uniformly_up_to_chrono_max(cell: str):
+    """Tallec & Ollivier 2018: at zero input and state the keep gate is g = sigmoid(log u) =
+    u / (1 + u), u ~ U(1, chrono_max - 1), so the unit's time 1 / (1 - g) = 1 + u is uniform on
+    [2, chrono_max]; the LSTM's input gate is sigmoid(-log u) = 1 - g. Set on the fused path, read
+    through its readable twin."""
+    hidden, chrono_max = 1000, 100.0
+    torch.manual_seed(0)
+    default = SequenceModel(cell, INPUTS, hidden, 2, per_step=True)
+    torch.manual_seed(0)
+    model = SequenceModel(cell, INPUTS, hidden, 2, per_step=True)
+    initialise(model, "chrono", None, chrono_max)
+    with torch.no_grad():
+        trace = model.readable().core.trace(torch.zeros(1, 1, INPUTS))
+    keep = trace.values[KEEP_GATE_VALUE[cell]][0, 0].double().numpy()
+    tau = np.sort(1 / (1 - keep))
+    assert 2 - 1e-6 <= tau[0] and tau[-1] <= chrono_max + 1e-3
+    uniform = (tau - 2) / (chrono_max - 2)  # the U(2, chrono_max) CDF at each sorted time
+    empirical = np.arange(1, hidden + 1) / hidden
+    assert np.abs(empirical - uniform).max() < 1.63 / math.sqrt(hidden)  # Kolmogorov-Smirnov, 1 %
+    assert keep.mean() == pytest.approx(
+        1 - math.log(chrono_max / 2) / (chrono_max - 2), abs=0.01
+    )  # E[1 - 1 / tau] for tau ~ U(2, chrono_max)
+    if cell == "lstm":
+        inputs = trace.values["input_gate"][0, 0].double().numpy()
+        np.testing.assert_allclose(inputs, 1 - keep, atol=1e-6)
+    changed = {"lstm": ("input", "forget"), "gru": ("update",)}[cell]
+    rows = torch.zeros(len(BLOCKS[cell]) * hidden, dtype=torch.bool)
+    for block in changed:
+        start = BLOCKS[cell].index(block) * hidden
+        rows[start : start + hidden] = True
+    assert not model.core.bias_hh_l0[rows].any()
+    for name, value in default.state_dict().items():  # everything else as torch drew it
+        kept = model.state_dict()[name]
+        if name.startswith("core.bias"):
+            kept, value = kept[~rows], value[~rows]
+        assert torch.equal(kept, value), name

@@ -118,6 +118,8 @@ def test_clipping_caps_the_gradient_norm_of_every_step(clip: float | None):
         (LSTMLearner, {"nonlinearity": "relu"}, "nonlinearity"),
         (LSTMLearner, {"init": "identity"}, "init"),
         (RNNLearner, {"init": "xavier"}, "init"),
+        (RNNLearner, {"init": "chrono"}, "init"),
+        (GRULearner, {"chrono_max": 2.0}, "chrono_max"),
         (RNNLearner, {"path": "slow"}, "path"),
         (RNNLearner, {"hidden": 0}, "hidden"),
         (RNNLearner, {"spectral_radius": 0.0}, "spectral_radius"),
@@ -154,6 +156,18 @@ def test_lstm_learns_adding_far_below_the_memoryless_baseline():
 @pytest.fixture(scope="module")
 def copy_task() -> SequenceTask:
     return make_task("copy", 0, T=5, **SMALL)
+
+
+@pytest.mark.parametrize(("chrono_max", "longest"), [(None, 25), (10.0, 10)])
+def test_chrono_times_reach_chrono_max_or_the_sequence_length(
+    copy_task: SequenceTask, chrono_max: float | None, longest: float
+):
+    """Keep times 1 + exp(b_f) fill [2, chrono_max]; by default up to the 25 steps of copy T = 5."""
+    model = LSTMLearner(hidden=500, init="chrono", chrono_max=chrono_max).build(copy_task)
+    forget = model.core.bias_ih_l0[500:1000] + model.core.bias_hh_l0[500:1000]
+    tau = 1 + forget.detach().exp()
+    assert copy_task.steps == 25
+    assert 2 <= tau.min() < 2.2 and longest - 0.2 < tau.max() <= longest + 1e-4
 
 
 def test_readable_path_trains_as_the_fused_one(copy_task: SequenceTask):

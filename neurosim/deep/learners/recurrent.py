@@ -41,8 +41,12 @@ class RecurrentParams:
     largest L2 norm of a step's gradient (Pascanu et al. 2013; 0 or None: no clipping).
     `init` and `spectral_radius` set the recurrent weights (see `initialise`); `identity` (IRNN)
     and `nonlinearity = "relu"` are Elman-net choices, refused for gru and lstm, whose gates
-    already fix their nonlinearities. `gradient_every`: epochs between recordings of the
-    gradient through time (also recorded at initialisation and after the last epoch).
+    already fix their nonlinearities. `init = "chrono"` (gru and lstm only; Tallec & Ollivier
+    2018) sets the gate biases so that units keep their state for times spread over 2 ..
+    `chrono_max` steps; None takes the task's sequence length, the longest dependency a sequence
+    can hold (copy: T + 20 steps for a lag of T + 10). `gradient_every`: epochs between
+    recordings of the gradient through time (also recorded at initialisation and after the last
+    epoch).
     With a val split the model with the lowest val loss is kept; `patience` epochs without a
     lower one stop training (0 or None: never).
     """
@@ -53,6 +57,7 @@ class RecurrentParams:
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     init: InitName = "default"
     spectral_radius: float | None = None
+    chrono_max: float | None = None
     optimizer: OptimizerName = "adam"
     lr: float = 1e-3
     momentum: float = 0.9  # used by 'momentum' and 'nesterov' only
@@ -68,6 +73,7 @@ class RecurrentParams:
         elman = self.cell == "rnn"
         radius = self.spectral_radius
         clip = self.clip_grad_norm
+        chrono_max = self.chrono_max
         check_fields(
             owner,
             self,
@@ -75,6 +81,16 @@ class RecurrentParams:
                 ("hidden", self.hidden >= 1, "must be >= 1"),
                 ("nonlinearity", elman or self.nonlinearity == "tanh", "must be 'tanh' (rnn only)"),
                 ("init", elman or self.init != "identity", "may be 'identity' (IRNN) for rnn only"),
+                (
+                    "init",
+                    not elman or self.init != "chrono",
+                    "may be 'chrono' for gru and lstm only",
+                ),
+                (
+                    "chrono_max",
+                    chrono_max is None or (math.isfinite(chrono_max) and chrono_max > 2),
+                    "must be a finite number > 2",
+                ),
                 (
                     "spectral_radius",
                     radius is None or (math.isfinite(radius) and radius > 0),
@@ -153,7 +169,7 @@ class RecurrentLearner(SequenceLearner):
         model = SequenceModel(
             p.cell, task.n_inputs, p.hidden, task.n_outputs, task.per_step, p.path, p.nonlinearity
         )
-        initialise(model, p.init, p.spectral_radius)
+        initialise(model, p.init, p.spectral_radius, p.chrono_max or task.steps)
         return model
 
     def outputs(self, task: SequenceTask, x: np.ndarray) -> np.ndarray:

@@ -16,7 +16,9 @@ from torch import nn
 from neurosim.deep.models.cells import BLOCKS, FUSED, READABLE, CellName, RNNCell, State, Trace
 
 PathName = Literal["fused", "readable"]
-InitName = Literal["default", "identity", "orthogonal"]
+InitName = Literal["default", "identity", "orthogonal", "chrono"]
+# The gate block whose bias chrono sets so that the state is kept: c = f * c + ..., h = z * h + ...
+KEEP_GATE = {"lstm": "forget", "gru": "update"}
 
 
 def build_core(
@@ -96,14 +98,18 @@ def spectral_radii(model: SequenceModel) -> np.ndarray:
     return np.array([spectral_radius(block) for block in model.recurrent_blocks().values()])
 
 
-def initialise(model: SequenceModel, init: InitName, radius: float | None) -> None:
-    """Re-initialise the recurrent weights in place.
+def initialise(
+    model: SequenceModel, init: InitName, radius: float | None, chrono_max: float | None = None
+) -> None:
+    """Re-initialise the recurrent weights (and for chrono the gate biases) in place.
 
     - default: torch's U(-1/sqrt(hidden), 1/sqrt(hidden)), left as built.
     - identity: Le et al. 2015 (IRNN): recurrent matrix I and zero biases, so at the start the
       state is carried unchanged and the gradient neither vanishes nor explodes.
     - orthogonal: each gate block a random orthogonal matrix (Saxe et al. 2014): all singular
       values 1, the gradient's norm kept through linear steps.
+    - chrono: torch's weights, and gate biases set by `chrono_biases` so that each unit keeps its
+      state for a time drawn between 2 and `chrono_max` steps (gru and lstm only).
     `radius` then rescales every block to that spectral radius.
     """
     core = model.core
@@ -117,8 +123,43 @@ def initialise(model: SequenceModel, init: InitName, radius: float | None) -> No
         elif init == "orthogonal":
             for block in model.recurrent_blocks().values():
                 nn.init.orthogonal_(block)
+        elif init == "chrono":
+            if chrono_max is None:
+                raise ValueError("init 'chrono' needs chrono_max")
+            chrono_biases(model, chrono_max)
         if radius is not None:
             for block in model.recurrent_blocks().values():
                 current = spectral_radius(block)
                 if current > 0:
                     block.mul_(radius / current)
+
+
+def chrono_biases(model: SequenceModel, chrono_max: float) -> None:
+    """Chrono initialisation (Tallec & Ollivier 2018, "Can recurrent neural networks warp time?").
+
+    A gated unit whose keep gate stays at g forgets at rate 1 - g: its state decays over
+    tau = 1 / (1 - g) steps. Torch's small random biases put g near 1/2, tau near 2, so the
+    gradient from a target T steps later shrinks roughly as 2^-T before training has begun.
+    Chrono spreads the units' times instead: the keep-gate bias is b = log(u), u ~ U(1,
+    chrono_max - 1), so g = sigmoid(b) = u / (1 + u) and tau = 1 + u ~ U(2, chrono_max) at zero
+    input. The LSTM's keep gate is its forget gate f, and its input gate gets -b, so i = 1 - f: a
+    unit that keeps long writes little, and its cell settles at i * g / (1 - f) = g, within
+    (-1, 1). In torch's GRU h' = (1 - z) * n + z * h, so the keep gate is the update gate z, and
+    1 - z already writes. The bias sits in bias_ih, bias_hh's
+    part set to 0: the cell sees only their sum, on either path.
+    """
+    core, cell = model.core, model.cell
+    blocks = BLOCKS[cell]
+    hidden = core.weight_hh_l0.shape[1]
+
+    def rows(block: str) -> slice:
+        start = blocks.index(block) * hidden
+        return slice(start, start + hidden)
+
+    keep = torch.log(torch.empty(hidden).uniform_(1.0, chrono_max - 1.0))
+    with torch.no_grad():
+        core.bias_ih_l0[rows(KEEP_GATE[cell])] = keep
+        core.bias_hh_l0[rows(KEEP_GATE[cell])] = 0.0
+        if cell == "lstm":
+            core.bias_ih_l0[rows("input")] = -keep
+            core.bias_hh_l0[rows("input")] = 0.0
