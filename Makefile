@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -25,6 +25,16 @@ demo: install
 # Deep RL agents against the spiking agent on CartPole and Acrobot (about 20 min on 2 cores).
 control: install
 	$(VENV)/bin/neurosim run experiments/control.toml --jobs $(JOBS)
+
+# rnn, gru, lstm, an echo-state network and a spiking reservoir on adding, copy and the digits
+# read as sequences (about 30 min on 2 cores).
+memory: install
+	$(VENV)/bin/neurosim run experiments/memory.toml --jobs $(JOBS)
+
+# Memory capacity of an echo-state network and a spiking reservoir against their recurrent weight
+# scale: the fading-memory window (about 12 min on 2 cores).
+memory-window: install
+	$(VENV)/bin/neurosim run experiments/memory_window.toml --jobs $(JOBS)
 
 test: install
 	$(PY) -m pytest -q -m "not slow"

@@ -105,6 +105,10 @@ def test_sweep_draws_numeric_sorted_x_with_a_log_axis_over_a_decade():
     assert dots == [1, 2, 2]  # one dot per seed
     linear = plot_sweep([SweepPanel("a", {"x": [(50, [1.0]), (200, [2.0]), (100, [3.0])]})], "n")
     assert linear.axes[0].get_xscale() == "linear"  # 50..200 spans less than a decade
+    from_zero = SweepPanel("mc", {"esn": [(0.0, [1.0]), (1.0, [2.0]), (16.0, [3.0]), (256, [2.0])]})
+    ax = plot_sweep([from_zero], "weight_scale").axes[0]
+    assert ax.get_xscale() == "symlog"  # 0 kept, 1..256 spread by decades
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "16", "256"]
     render(fig)
 
 

@@ -2,7 +2,7 @@
 
 Bars ordered as text hide the trend a sweep is run to find (100 < 20 < 50); a line over the
 numeric axis shows it, and a log axis when the values span a decade or more spaces 1e-3, 1e-2,
-1e-1 evenly, as they were chosen.
+1e-1 evenly, as they were chosen (symlog when the sweep starts at 0).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def plot_sweep(
     if not panels:
         raise ValueError("no metrics to plot")
     xs = np.array([x for p in panels for pts in p.series.values() for x, _ in pts], dtype=float)
-    logx = bool(len(xs)) and xs.min() > 0 and xs.max() / xs.min() >= 10
+    positive = xs[xs > 0]
+    logx = bool(len(positive)) and positive.max() / positive.min() >= 10 and xs.min() >= 0
     n_cols = min(max_cols, len(panels))
     n_rows = int(np.ceil(len(panels) / n_cols))
     fig = Figure(figsize=(4.6 * n_cols, 3.6 * n_rows + 0.6), layout="constrained")
@@ -58,8 +59,10 @@ def plot_sweep(
             ax.plot(*zip(*means, strict=True), color=color, lw=2, marker="o", ms=5, label=label)
         if panel.chance is not None:
             ax.axhline(scale * panel.chance, color="0.35", ls="--", lw=1, label="chance")
-        if logx:
+        if logx and xs.min() > 0:
             ax.set_xscale("log")
+        elif logx:  # a sweep from 0 (no recurrence, no rate): linear up to the first value
+            ax.set_xscale("symlog", linthresh=positive.min(), linscale=0.5)
         _value_ticks(ax, sorted({x for pts in panel.series.values() for x, _ in pts}))
         if panel.percent:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
