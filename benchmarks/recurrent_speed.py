@@ -31,18 +31,19 @@ from neurosim.deep.bptt import SequenceObjective
 from neurosim.deep.learners.recurrent import LSTMLearner
 from neurosim.deep.trainer import Trainer
 from neurosim.learner import Budget
-from neurosim.tasks.sequences import SequenceSplit, SequenceTask
+from neurosim.tasks.base import Split
+from neurosim.tasks.sequences import SequenceTask
 
 CLIP = 1.0  # the learners' default clip_grad_norm
 LR = 0.01
 
 
-def random_data(n: int, steps: int, seed: int = 0) -> SequenceSplit:
+def random_data(n: int, steps: int, seed: int = 0) -> Split:
     rng = np.random.default_rng(seed)
-    return SequenceSplit(rng.random((n, steps, 2), dtype=np.float32), rng.random(n))
+    return Split(rng.random((n, steps, 2), dtype=np.float32), rng.random(n))
 
 
-def bare(data: SequenceSplit, hidden: int, batch: int) -> float:
+def bare(data: Split, hidden: int, batch: int) -> float:
     """Seconds for one epoch of a hand-written loop."""
     torch.manual_seed(0)
     lstm, readout = nn.LSTM(2, hidden, batch_first=True), nn.Linear(hidden, 1)
@@ -60,8 +61,8 @@ def bare(data: SequenceSplit, hidden: int, batch: int) -> float:
     return time.perf_counter() - start
 
 
-def neurosim_loop(path: str) -> Callable[[SequenceSplit, int, int], float]:
-    def run(data: SequenceSplit, hidden: int, batch: int) -> float:
+def neurosim_loop(path: str) -> Callable[[Split, int, int], float]:
+    def run(data: Split, hidden: int, batch: int) -> float:
         """Seconds for one epoch of the Trainer, as the `lstm` learner sets it up."""
         learner = LSTMLearner(hidden=hidden, path=path)
         task = SequenceTask(

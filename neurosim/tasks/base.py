@@ -55,7 +55,11 @@ class Task:
 
 @dataclasses.dataclass(frozen=True)
 class Split:
-    """One data split: inputs (n, features) in [0, 1] and integer labels (n,)."""
+    """One data split: inputs and targets, first axis the samples.
+
+    Classification: inputs (n, features) in [0, 1] and integer labels (n,). Sequences: inputs
+    (n, steps, n_inputs) and labels (n,) or (n, steps), or real values (n,).
+    """
 
     x: np.ndarray
     y: np.ndarray

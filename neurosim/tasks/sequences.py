@@ -24,7 +24,7 @@ import numpy as np
 from neurosim.errors import ParameterError, UserError
 from neurosim.params import build_params, check_fields
 from neurosim.registry import TASKS
-from neurosim.tasks.base import ProbeSet, Task
+from neurosim.tasks.base import ProbeSet, Split, Task
 
 COPY_SYMBOLS = 8  # symbols a1..a8; a0 is the blank, a9 the delimiter
 COPY_LENGTH = 10  # symbols to remember
@@ -41,18 +41,6 @@ ADDING_BASELINE = 1.0 / 6.0  # predicting the mean sum 1 gives MSE Var(U1 + U2) 
 
 
 @dataclasses.dataclass(frozen=True)
-class SequenceSplit:
-    """Sequences (n, steps, n_inputs) and their targets: class labels (n,) or (n, steps), or
-    real values (n,)."""
-
-    x: np.ndarray
-    y: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-
-@dataclasses.dataclass(frozen=True)
 class SequenceTask(Task):
     """Sequences with targets, the task's loss and its memoryless baseline in the same units.
 
@@ -65,7 +53,7 @@ class SequenceTask(Task):
     family: ClassVar[str] = "sequences"
     name: str
     seed: int
-    splits: dict[str, SequenceSplit]
+    splits: dict[str, Split]
     n_outputs: int  # classes, or 1 for a value
     target: Literal["class", "value"]
     per_step: bool
@@ -90,7 +78,7 @@ class SequenceTask(Task):
     def loss_name(self) -> str:
         return "cross-entropy (nats)" if self.target == "class" else "mean squared error"
 
-    def split(self, name: str) -> SequenceSplit:
+    def split(self, name: str) -> Split:
         if name not in self.splits:
             raise UserError(
                 f"task '{self.name}' has no split '{name}'; splits: {', '.join(self.splits)}"
@@ -156,7 +144,7 @@ class GeneratedParams:
         )
 
 
-def _generated_splits(p: GeneratedParams, seed: int, draw) -> dict[str, SequenceSplit]:
+def _generated_splits(p: GeneratedParams, seed: int, draw) -> dict[str, Split]:
     """Train, val and test from one generator each, so a split does not change with the size of
     another."""
     sizes = {"train": p.n_train, "val": p.n_val, "test": p.n_test}
@@ -174,7 +162,7 @@ def make_copy(seed: int, **params: object) -> SequenceTask:
     p = build_params(GeneratedParams, params, owner="task 'copy'")
     steps = p.T + 2 * COPY_LENGTH
 
-    def draw(rng: np.random.Generator, n: int) -> SequenceSplit:
+    def draw(rng: np.random.Generator, n: int) -> Split:
         symbols = rng.integers(1, COPY_SYMBOLS + 1, size=(n, COPY_LENGTH))
         codes = np.zeros((n, steps), dtype=np.int64)
         codes[:, :COPY_LENGTH] = symbols
@@ -182,7 +170,7 @@ def make_copy(seed: int, **params: object) -> SequenceTask:
         y = np.zeros((n, steps), dtype=np.int64)
         y[:, -COPY_LENGTH:] = symbols
         x = np.eye(COPY_SYMBOLS + 2, dtype=np.float32)[codes]
-        return SequenceSplit(x, y)
+        return Split(x, y)
 
     return SequenceTask(
         name="copy",
@@ -211,7 +199,7 @@ def make_adding(seed: int, **params: object) -> SequenceTask:
     p = build_params(GeneratedParams, params, owner="task 'adding'")
     half = p.T // 2
 
-    def draw(rng: np.random.Generator, n: int) -> SequenceSplit:
+    def draw(rng: np.random.Generator, n: int) -> Split:
         values = rng.uniform(0, 1, size=(n, p.T))
         first = rng.integers(0, half, size=n)
         second = rng.integers(half, p.T, size=n)
@@ -219,7 +207,7 @@ def make_adding(seed: int, **params: object) -> SequenceTask:
         rows = np.arange(n)
         markers[rows, first] = markers[rows, second] = 1.0
         y = values[rows, first] + values[rows, second]
-        return SequenceSplit(np.stack([values, markers], axis=2).astype(np.float32), y)
+        return Split(np.stack([values, markers], axis=2).astype(np.float32), y)
 
     return SequenceTask(
         name="adding",
@@ -271,9 +259,7 @@ def make_seq_digits(seed: int, **params: object) -> SequenceTask:
     if p.permute:
         order = np.random.default_rng(p.permutation_seed).permutation(steps)
     splits = {
-        name: SequenceSplit(
-            split.x.reshape(len(split), steps, width)[:, order].astype(np.float32), split.y
-        )
+        name: Split(split.x.reshape(len(split), steps, width)[:, order].astype(np.float32), split.y)
         for name, split in digits.splits.items()
     }
     return SequenceTask(

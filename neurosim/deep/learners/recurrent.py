@@ -28,7 +28,8 @@ from neurosim.families.sequences import N_PROBE_SEQUENCES, SequenceLearner
 from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
-from neurosim.tasks.sequences import SequenceSplit, SequenceTask
+from neurosim.tasks.base import Split
+from neurosim.tasks.sequences import SequenceTask
 
 GRADIENT_SEQUENCES = 32  # the first training sequences, where the gradient through time is read
 
@@ -133,7 +134,7 @@ class RecurrentLearner(SequenceLearner):
         train = task.split("train")
         gradients = GradientsThroughTime(
             objective,
-            SequenceSplit(train.x[:GRADIENT_SEQUENCES], train.y[:GRADIENT_SEQUENCES]),
+            Split(train.x[:GRADIENT_SEQUENCES], train.y[:GRADIENT_SEQUENCES]),
             p.gradient_every,
         )
         trainer = Trainer(
