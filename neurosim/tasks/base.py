@@ -68,8 +68,27 @@ class Split:
         return len(self.y)
 
 
+class SplitTask(Task):
+    """A task with fixed data splits: one by name, and the first test samples as probe set."""
+
+    splits: dict[str, Split]
+
+    def split(self, name: str) -> Split:
+        if name not in self.splits:
+            raise UserError(
+                f"task '{self.name}' has no split '{name}'; splits: {', '.join(self.splits)}"
+            )
+        return self.splits[name]
+
+    def first_test_samples(self, n: int, meta: dict[str, Any]) -> ProbeSet:
+        """The first `n` test samples: fixed by the task's seed, never trained on."""
+        test = self.split("test")
+        n = min(n, len(test))
+        return ProbeSet(name=f"test[:{n}]", x=test.x[:n], y=test.y[:n], meta=meta)
+
+
 @dataclasses.dataclass(frozen=True)
-class ClassificationTask(Task):
+class ClassificationTask(SplitTask):
     """A classification problem with fixed splits, its metric and published reference numbers."""
 
     family: ClassVar[str] = "classification"
@@ -91,20 +110,8 @@ class ClassificationTask(Task):
     def n_features(self) -> int:
         return self.splits["train"].x.shape[1]
 
-    def split(self, name: str) -> Split:
-        if name not in self.splits:
-            raise UserError(
-                f"task '{self.name}' has no split '{name}'; splits: {', '.join(self.splits)}"
-            )
-        return self.splits[name]
-
     def probe_set(self, n: int = 10) -> ProbeSet:
-        """The first `n` test samples: fixed by the task's seed, never trained on."""
-        test = self.split("test")
-        n = min(n, len(test))
-        return ProbeSet(
-            name=f"test[:{n}]",
-            x=test.x[:n],
-            y=test.y[:n],
-            meta={"image_shape": list(self.image_shape) if self.image_shape else None},
+        """The first `n` test samples; `meta` holds the image shape."""
+        return self.first_test_samples(
+            n, {"image_shape": list(self.image_shape) if self.image_shape else None}
         )

@@ -20,11 +20,12 @@ import math
 from typing import ClassVar, Literal
 
 import numpy as np
+from scipy.special import log_softmax
 
-from neurosim.errors import ParameterError, UserError
+from neurosim.errors import ParameterError
 from neurosim.params import build_params, check_fields
 from neurosim.registry import TASKS
-from neurosim.tasks.base import ProbeSet, Split, Task
+from neurosim.tasks.base import ProbeSet, Split, SplitTask
 
 COPY_SYMBOLS = 8  # symbols a1..a8; a0 is the blank, a9 the delimiter
 COPY_LENGTH = 10  # symbols to remember
@@ -41,7 +42,7 @@ ADDING_BASELINE = 1.0 / 6.0  # predicting the mean sum 1 gives MSE Var(U1 + U2) 
 
 
 @dataclasses.dataclass(frozen=True)
-class SequenceTask(Task):
+class SequenceTask(SplitTask):
     """Sequences with targets, the task's loss and its memoryless baseline in the same units.
 
     `target` is "class" (cross-entropy on logits) or "value" (squared error on one number);
@@ -78,13 +79,6 @@ class SequenceTask(Task):
     def loss_name(self) -> str:
         return "cross-entropy (nats)" if self.target == "class" else "mean squared error"
 
-    def split(self, name: str) -> Split:
-        if name not in self.splits:
-            raise UserError(
-                f"task '{self.name}' has no split '{name}'; splits: {', '.join(self.splits)}"
-            )
-        return self.splits[name]
-
     def score(self, outputs: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """loss, loss_ratio (loss / baseline) and accuracy of a learner's raw outputs.
 
@@ -98,7 +92,7 @@ class SequenceTask(Task):
             accuracy = float(np.mean(np.abs(error) < ADDING_TOLERANCE))
         else:
             logits = np.asarray(outputs, dtype=np.float64)
-            log_p = logits - _logsumexp(logits)
+            log_p = log_softmax(logits, axis=-1)
             picked = np.take_along_axis(log_p, y[..., None].astype(np.int64), axis=-1)[..., 0]
             loss = float(-np.mean(picked))
             right = log_p.argmax(axis=-1) == y
@@ -107,19 +101,7 @@ class SequenceTask(Task):
 
     def probe_set(self, n: int = 10) -> ProbeSet:
         """The first `n` test sequences: fixed by the seed, never trained on."""
-        test = self.split("test")
-        n = min(n, len(test))
-        return ProbeSet(
-            name=f"test[:{n}]",
-            x=test.x[:n],
-            y=test.y[:n],
-            meta={"steps": self.steps, "lag": self.lag, "task": self.name},
-        )
-
-
-def _logsumexp(logits: np.ndarray) -> np.ndarray:
-    top = logits.max(axis=-1, keepdims=True)
-    return top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
+        return self.first_test_samples(n, {"steps": self.steps, "lag": self.lag, "task": self.name})
 
 
 @dataclasses.dataclass
