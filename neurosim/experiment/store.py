@@ -8,8 +8,8 @@ Layout under the root (default ./results):
                             (error.txt instead of results for a failed run)
     runs/.tmp-<id>-<pid>/   a run being written by process <pid>; removed at the next open once
                             that process is gone
-    .cache/worker-<n>/      per-worker caches of the local engine (Brian2's Cython cache) and the
-                            private folder of the run executing there, see engines/base.py
+    .cache/worker-<n>/      per-worker slots of the local engine: the private folder of the run
+                            executing there, see engines/base.py
 
 Workers never write here: a run executes in a private folder of its worker and comes back as a
 RunBundle (files as bytes), which the parent writes into runs/.tmp-<id>-<pid>/ and renames into

@@ -32,11 +32,14 @@ def cache_root() -> Path:
 
 
 def configure_runtime() -> None:
-    """Runtime-mode defaults: Cython, with one cache dir per engine worker (no lock contention)."""
+    """Runtime-mode defaults: Cython, compiled into one cache for the whole machine.
+
+    Every run is a fresh process, and a results folder or worker of its own would compile every
+    code object again (34 of them for the liquid, about 2.5 min on 2 cores). Brian2 locks each
+    module while compiling it, so workers that need the same one wait for it instead.
+    """
     brian2.prefs.codegen.target = "cython"
-    worker_cache = os.environ.get("NEUROSIM_WORKER_CACHE")
-    if worker_cache:
-        brian2.prefs.codegen.runtime.cython.cache_dir = str(Path(worker_cache) / "cython")
+    brian2.prefs.codegen.runtime.cython.cache_dir = str(cache_root() / "cython")
 
 
 @contextlib.contextmanager
@@ -142,4 +145,4 @@ SEED_FROM_ENVIRONMENT = """
 """C++ inserted before the run: seeds the binary's generators at run time, so one compiled
 network serves every seed (Brian2 otherwise bakes the seed into the generated code)."""
 
-configure_runtime()  # any runtime-mode network in this process uses the worker's own cache
+configure_runtime()  # any runtime-mode network in this process uses the machine's cache

@@ -26,6 +26,7 @@ from brian2 import ms
 from neurosim.plasticity import PlasticityRule
 from neurosim.spiking.agent_codec import decode_action
 from neurosim.spiking.backend import codegen_target
+from neurosim.spiking.integration import stored_exact
 from neurosim.spiking.rules import rule_namespace, synapse_model
 
 INPUT = "rate : Hz"
@@ -110,7 +111,7 @@ class Circuit:
                 threshold="v > 1",
                 reset=RESET,
                 refractory=config.refractory_ms * ms,
-                method="exact",
+                method=stored_exact,
                 clock=clock,
                 name=f"{name}_{population}",
                 namespace=namespace,

@@ -30,6 +30,7 @@ import numpy as np
 from brian2 import ms, mV
 
 from neurosim.spiking.backend import codegen_target
+from neurosim.spiking.integration import stored_exact
 
 INHIBITORY_FRACTION = 0.2
 
@@ -215,7 +216,7 @@ class Liquid:
             threshold="v > v_thresh",
             reset=RESET,
             refractory="refractory_period",
-            method="exact",
+            method=stored_exact,
             clock=clock,
             name=f"{self.name}_neurons",
             namespace=self.namespace,

@@ -37,7 +37,7 @@ WORKER_THREADS = {
     "NEUROSIM_TORCH_THREADS": "1",
 }
 MODELS_ENV = "NEUROSIM_MODELS_PATH"  # the rule search path (--models) workers must see too
-CACHE_ENV = "NEUROSIM_WORKER_CACHE"  # the worker's cache slot; the Brian2 backend reads it
+CACHE_ENV = "NEUROSIM_WORKER_CACHE"  # the worker's slot, where its runs execute
 WORKER_DIED = (
     "the worker process died (killed by a signal, e.g. out of memory, or brought down with "
     "another run's worker that died)"
@@ -126,11 +126,11 @@ def worker_environment() -> dict[str, str]:
 
 
 def claim_cache_slot(root: Path) -> Path:
-    """Claim a cache folder no other live worker uses, for this process's lifetime.
+    """Claim a folder no other live worker uses, for this process's lifetime.
 
-    A slot per live worker rather than per pid: a fresh process per run would otherwise recompile
-    Brian2's Cython code for every run. Run folders left in the slot by a killed worker are
-    removed here, since the lock proves their owner is gone.
+    Runs execute in private folders inside it. A slot per live worker rather than per pid, so
+    that run folders left in the slot by a killed worker are found and removed here: the lock
+    proves their owner is gone.
     """
     global _cache_lock
     root.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import brian2 as b2
 import numpy as np
 
 from neurosim.plasticity import PlasticityRule
+from neurosim.spiking.integration import stored_exact
 from neurosim.spiking.protocols.hosting import (
     host_namespace,
     release_previous_networks,
@@ -55,7 +56,7 @@ def distal_reward(rule: PlasticityRule, rng: np.random.Generator) -> dict[str, o
         "dhost_drive/dt = -host_drive / host_tau_drive : 1\nhost_rate : Hz (constant)",
         threshold="rand() < (host_rate + host_gain * host_drive) * dt",
         reset="",
-        method="exact",
+        method=stored_exact,
         namespace=namespace,
         dt=STEP,
         name="rule_neurons",
