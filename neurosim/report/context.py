@@ -62,3 +62,13 @@ class ReportContext:
             if data is not None:
                 return data
         return None
+
+    def first_with(
+        self, group: RunGroup, kind: str, name: str, required: tuple[str, ...] = ()
+    ) -> tuple[RunLike, Any] | None:
+        """The group's first run (lowest seed) with a readable artifact, and the artifact."""
+        for run in group.runs:
+            data = self.load_first(run, kind, name, required)
+            if data is not None:
+                return run, data
+        return None

@@ -88,6 +88,14 @@ def group_runs(records: Sequence[RunLike]) -> list[RunGroup]:
     return ordered
 
 
+def by_task(groups: Sequence[RunGroup]) -> dict[str, list[RunGroup]]:
+    """The groups of each task, in their order."""
+    tasks: dict[str, list[RunGroup]] = {}
+    for group in groups:
+        tasks.setdefault(group.task, []).append(group)
+    return tasks
+
+
 def quantity(value: Any) -> tuple[float, str] | None:
     """A grid value as (number, unit): 0.003 -> (0.003, ""), "0.5 Hz" -> (0.5, "Hz"); None when
     it is not a number (a rule name, a flag)."""

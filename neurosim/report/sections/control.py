@@ -16,7 +16,7 @@ from neurosim.metrics import METRICS, format_value
 from neurosim.plotting import plot_learning_curves, plot_weight_evolution
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Block, Figure, Heading, Note, Table
-from neurosim.report.grouping import RunGroup
+from neurosim.report.grouping import RunGroup, by_task
 from neurosim.report.section import in_family, section
 from neurosim.tasks.control import CONTROL_TASKS
 
@@ -45,13 +45,6 @@ _WEIGHTS_CAPTION = (
     " for positive pole angle and angular velocity and left for negative ones; the critic"
     " values central pole angles and discounts the edges, where episodes end."
 )
-
-
-def _by_task(groups: Sequence[RunGroup]) -> dict[str, list[RunGroup]]:
-    tasks: dict[str, list[RunGroup]] = {}
-    for group in groups:
-        tasks.setdefault(group.task, []).append(group)
-    return tasks
 
 
 def _solved(group: RunGroup) -> str:
@@ -126,7 +119,7 @@ def steps_to_solve(context: ReportContext, groups: Sequence[RunGroup]) -> list[B
 @section("control-curves", "Returns during training", 300, applies=FAMILY)
 def learning_curves(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     blocks: list[Block] = []
-    for task, task_groups in _by_task(groups).items():
+    for task, task_groups in by_task(groups).items():
         fig = MplFigure(figsize=(12, 4.5), layout="constrained")
         left, right = fig.subplots(1, 2, sharey=True)
         for ax, x_key, xlabel in (
@@ -174,7 +167,7 @@ def _episode_returns(context: ReportContext, group: RunGroup) -> list[tuple[int,
 @section("training-episodes", "Training episodes", 310, applies=FAMILY, needs=("json",))
 def training_episodes(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     blocks: list[Block] = []
-    for task, task_groups in _by_task(groups).items():
+    for task, task_groups in by_task(groups).items():
         panels = [(g, r) for g in task_groups if (r := _episode_returns(context, g))]
         if not panels:
             continue

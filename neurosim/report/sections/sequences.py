@@ -34,7 +34,7 @@ from neurosim.plotting.sequences import (
 from neurosim.registry import TASKS
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Block, Figure, Heading, Note, Table
-from neurosim.report.grouping import RunGroup, RunLike, quantity
+from neurosim.report.grouping import RunGroup, by_task, quantity
 from neurosim.report.headline import column_title
 from neurosim.report.section import in_family, section
 from neurosim.tasks.sequences import COPY_SYMBOLS, SequenceTask
@@ -136,7 +136,7 @@ _GRAPH_COLUMNS = {
 def results(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     """One table per task: its loss has its own name and baseline."""
     blocks: list[Block] = [Note(_legend(("loss", "loss_ratio")))]
-    for task_name, members in _by_task(groups).items():
+    for task_name, members in by_task(groups).items():
         task = _task(members[0])
         parameter = "T" if any("T" in _task_params(g) for g in members) else "read"
         headers = [
@@ -172,7 +172,7 @@ def results(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
 @section("loss-against-lag", "Loss against the lag T", 200, applies=FAMILY)
 def loss_against_lag(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     panels = []
-    for task_name, members in _by_task(groups).items():
+    for task_name, members in by_task(groups).items():
         lags = [_task_params(g).get("T") for g in members]
         if None in lags or len(set(lags)) < 2:
             continue
@@ -200,7 +200,7 @@ def gradients_through_time(context: ReportContext, groups: Sequence[RunGroup]) -
     for task_name, members in _longest(chosen).items():
         models = {}
         for group in members:
-            found = _first(context, group, "arrays", "gradients_through_time", GRADIENTS)
+            found = context.first_with(group, "arrays", "gradients_through_time", GRADIENTS)
             if found is not None:
                 run, data = found
                 models[f"{_setting(group)}, seed {run.seed}"] = GradientRecord(
@@ -227,7 +227,7 @@ def gates(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     chosen = _with(context, groups, "activity", "gates")
     for task_name, members in _longest(chosen).items():
         for group in members:
-            found = _first(context, group, "activity", "gates")
+            found = context.first_with(group, "activity", "gates")
             if found is None:
                 continue
             run, activity = found
@@ -360,7 +360,7 @@ def _graph_table(graphs: dict[str, tuple[RunGroup, list[dict[str, Any]]]]) -> Ta
 
 
 def _raster(context: ReportContext, group: RunGroup, task_name: str) -> list[Block]:
-    found = _first(context, group, "activity", "raster")
+    found = context.first_with(group, "activity", "raster")
     if found is None:
         return []
     run, activity = found
@@ -393,7 +393,7 @@ def _states(context: ReportContext, groups: Sequence[RunGroup], task_name: str) 
     """One figure per task: the probe sequence, then each setting's states on it."""
     states, inputs, seeds = {}, None, set()
     for group in groups:
-        found = _first(context, group, "activity", "states")
+        found = context.first_with(group, "activity", "states")
         if found is None or "state" not in found[1].signals:
             continue
         run, activity = found
@@ -452,13 +452,6 @@ def _legend(metrics: Sequence[str]) -> str:
     return f"Test split, mean ± sd over seeds. {described}."
 
 
-def _by_task(groups: Sequence[RunGroup]) -> dict[str, list[RunGroup]]:
-    tasks: dict[str, list[RunGroup]] = {}
-    for group in groups:
-        tasks.setdefault(group.task, []).append(group)
-    return tasks
-
-
 def _with(
     context: ReportContext, groups: Sequence[RunGroup], kind: str, name: str
 ) -> list[RunGroup]:
@@ -466,25 +459,10 @@ def _with(
     return [g for g in groups if any(context.entries(run, kind, name) for run in g.runs)]
 
 
-def _first(
-    context: ReportContext,
-    group: RunGroup,
-    kind: str,
-    name: str,
-    required: tuple[str, ...] = (),
-) -> tuple[RunLike, Any] | None:
-    """The first run (lowest seed) with a readable artifact, and the artifact."""
-    for run in group.runs:
-        data = context.load_first(run, kind, name, required)
-        if data is not None:
-            return run, data
-    return None
-
-
 def _longest(groups: Sequence[RunGroup]) -> dict[str, list[RunGroup]]:
     """Per task, the groups with the longest sequences (the largest T, pixels over rows)."""
     chosen = {}
-    for task_name, members in _by_task(groups).items():
+    for task_name, members in by_task(groups).items():
         longest = max(_steps(g) for g in members)
         chosen[task_name] = [g for g in members if _steps(g) == longest]
     return chosen
