@@ -66,6 +66,16 @@ def test_expansion_multiplies_tasks_grids_and_seeds(tmp_path: Path):
     assert {run.budget["epochs"] for run in runs if run.label == "f2"} == {1, 2}
 
 
+def test_a_learner_table_may_run_its_own_seeds(tmp_path: Path):
+    """A deterministic learner runs once; the others keep the spec's seeds, and their run ids
+    are the same as without the key."""
+    before = {run.run_id for run in load_spec(write(tmp_path, BASE)).runs() if run.label == "f2"}
+    text = BASE.replace('label = "f1"', 'label = "f1"\nseeds = [7]')
+    runs = load_spec(write(tmp_path, text)).runs()
+    assert {run.seed for run in runs if run.label == "f1"} == {7}
+    assert {run.run_id for run in runs if run.label == "f2"} == before
+
+
 def test_task_tables_carry_parameters(tmp_path: Path):
     text = BASE.replace('tasks = ["toy"]', "").replace(
         "[[learner]]", '[[task]]\nname = "toy"\nn_per_class = 5\n\n[[learner]]', 1
@@ -213,6 +223,11 @@ ERRORS = [
         "[report] sections: unknown report section 'rasterz'",
     ),
     ("report key", BASE + "\n[report]\nsection = []\n", "[report]: unknown key 'section'"),
+    (
+        "learner seeds",
+        BASE.replace('label = "f1"', 'label = "f1"\nseeds = [0, 0]'),
+        "learner 'f1': 'seeds' lists a seed twice",
+    ),
     (
         "top-level key",
         BASE.replace("seeds = [0, 1]", "seeds = [0, 1]\nseed = 3"),

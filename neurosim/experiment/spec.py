@@ -44,7 +44,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid", "report")
 REPORT_KEYS = ("sections",)
-LEARNER_KEYS = ("name", "label", "tasks")
+LEARNER_KEYS = ("name", "label", "tasks", "seeds")
 # Names and labels become folder names and table entries: keep them plain.
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _PLAIN_TEXT = "letters, digits, '_', '.', '+' or '-'"
@@ -123,6 +123,7 @@ class Variant:
     grid: dict[str, Any]
     content: str | None = None
     tasks: tuple[str, ...] | None = None  # None: every task of the spec
+    seeds: tuple[int, ...] | None = None  # None: the spec's seeds
 
     def runs_on(self, task: str) -> bool:
         return self.tasks is None or task in self.tasks
@@ -157,7 +158,7 @@ class Experiment:
             for task in self.tasks
             for variant in self.variants
             if variant.runs_on(task.name)
-            for seed in self.seeds
+            for seed in variant.seeds or self.seeds
         ]
 
 
@@ -195,6 +196,7 @@ class _LearnerTable:
     params: dict[str, Any]  # as written, not resolved
     budget: dict[str, Any]
     tasks: tuple[str, ...] | None = None
+    seeds: tuple[int, ...] | None = None
 
     @property
     def fields(self) -> list[str]:
@@ -269,7 +271,9 @@ class _SpecParser:
             raise self.error(f"'description' must be a string, got {description!r}")
         return description
 
-    def seeds(self, seeds: Any) -> tuple[int, ...]:
+    def seeds(self, seeds: Any, owner: str = "") -> tuple[int, ...]:
+        """The spec's seeds, or a learner table's own (`owner` names it in errors): a
+        deterministic learner (an n-gram) needs one seed, not every seed of the spec."""
         if seeds is None:
             raise self.error(
                 "missing 'seeds': give a list of integer seeds, e.g. seeds = [0, 1, 2]"
@@ -279,12 +283,12 @@ class _SpecParser:
             or not seeds
             or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
         ):
-            raise self.error(f"'seeds' must be a non-empty list of integers, got {seeds!r}")
+            raise self.error(f"{owner}'seeds' must be a non-empty list of integers, got {seeds!r}")
         for seed in seeds:
             if not 0 <= seed < _MAX_SEED:
-                raise self.error(f"'seeds' must lie in [0, 2**32), got {seed}")
+                raise self.error(f"{owner}'seeds' must lie in [0, 2**32), got {seed}")
         if len(set(seeds)) < len(seeds):
-            raise self.error(f"'seeds' lists a seed twice: {seeds!r}")
+            raise self.error(f"{owner}'seeds' lists a seed twice: {seeds!r}")
         return tuple(seeds)
 
     def lookup(self, registry: Registry, name: str, context: str) -> Any:
@@ -384,7 +388,8 @@ class _SpecParser:
                 f"learner '{name}': 'label' must be a string of {_PLAIN_TEXT}, got {label!r}"
             )
         cls = self.lookup(LEARNERS, name, f"learner #{number}")
-        table = _LearnerTable(name, label, cls, {}, {}, self.learner_tasks(label, entry))
+        seeds = self.seeds(entry["seeds"], f"learner '{label}': ") if "seeds" in entry else None
+        table = _LearnerTable(name, label, cls, {}, {}, self.learner_tasks(label, entry), seeds)
         for key, value in entry.items():
             if key in LEARNER_KEYS:
                 continue
@@ -556,6 +561,7 @@ class _SpecParser:
                     budget=resolved_budget(table.cls, budget),
                     grid=grid,
                     tasks=table.tasks,
+                    seeds=table.seeds,
                 )
             )
         return variants
