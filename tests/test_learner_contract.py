@@ -68,6 +68,12 @@ TINY = {
     "gru": Tiny("copy", {"T": 5, **SEQUENCES}, {"hidden": 8, "tbptt": 10}, {"epochs": 2}),
     "lstm": Tiny("adding", {"T": 10, **SEQUENCES}, {"hidden": 8}, {"epochs": 2}),
     "ngram": Tiny("lm-synthetic", LANGUAGE, {"order": 3}, {}),
+    "rnnlm": Tiny(
+        "lm-synthetic",
+        LANGUAGE,
+        {"embedding": 8, "hidden": 8, "layers": 1, "bptt": 10, "batch_size": 4},
+        {"epochs": 2},
+    ),
 }
 NAMES = LEARNERS.names()
 
