@@ -92,6 +92,11 @@ class Readout:
         # an infinite scale zeroes it, where a tiny one would blow up its first test spike
         self.scale_ = np.where(spread > 1e-6 * max(spread.max(), 1e-12), spread, np.inf)
         x = self._standardise(x)
+        # a unit that fired in a handful of training sequences has a small spread, so its
+        # standardised value in a new sequence can be huge, and a weight fitted on those few
+        # carries it to the output (a liquid gave one adding sequence an error of 154): new
+        # states are clipped to the range each unit covered in training
+        self.low_, self.high_ = x.min(axis=0), x.max(axis=0)
         y = y.reshape(-1)
         if task.target == "value":
             self.weights_ = _ridge(x, y[:, None].astype(np.float64), self.ridge)
@@ -104,7 +109,7 @@ class Readout:
 
     def outputs(self, task: SequenceTask, states: np.ndarray) -> np.ndarray:
         """Values (n,) or logits shaped like the states with classes for units."""
-        x = self._standardise(states.reshape(-1, states.shape[-1]))
+        x = np.clip(self._standardise(states.reshape(-1, states.shape[-1])), self.low_, self.high_)
         if task.target == "value":
             return _affine(x, self.weights_)[:, 0]
         if self.kind == "ridge":

@@ -111,6 +111,21 @@ def test_a_unit_silent_in_training_cannot_move_the_readout():
     np.testing.assert_array_equal(readout.outputs(task, woken), readout.outputs(task, states))
 
 
+def test_a_unit_rare_in_training_cannot_throw_the_readout_out_of_range():
+    """A unit active in 2 of 400 training states: in a new state it fires as strongly as it
+    ever did, and the output stays within what the readout gave on its training states."""
+    rng = np.random.default_rng(1)
+    states = np.hstack([rng.standard_normal((400, 3)), np.zeros((400, 1))])
+    states[:2, 3] = 1.0
+    task = make_task("adding", 0, T=4, n_train=10, n_val=10, n_test=10)
+    target = states[:, 0] + 3.0 * states[:, 3]  # the rare unit carries weight
+    readout = Readout("ridge", 0.0, 1.0).fit(task, states, target)
+    trained = readout.outputs(task, states)
+    woken = states[:5].copy()
+    woken[:, 3] = 40.0  # far beyond anything seen in training
+    assert np.all(np.abs(readout.outputs(task, woken)) <= np.abs(trained).max() + 3.0)
+
+
 def test_fit_records_graph_memory_capacity_and_states(tmp_path):
     task = make_task("seq-digits", 0, subset=100)
     learner = ESNLearner(n_units=40, units_shown=7, mc_lags=10, mc_length=40)
