@@ -83,7 +83,7 @@ class LiquidConfig:
     copies: int
     weight_scale: float = 16.0
     step_ms: float = 20.0
-    dt_ms: float = 0.5
+    dt_ms: float = 1.0
     max_rate_hz: float = 200.0  # input rate of a channel at value 1
     inputs_per_channel: int = 20
     input_fraction: float = 0.3  # of the liquid's neurons each input neuron reaches
