@@ -6,8 +6,7 @@ sizes, not on what the words say. The lstm is the medium-small setting of the la
 experiment: embedding = hidden = 200, 2 layers, bptt 35, batch 20, tied weights, sgd; each
 vocabulary size trains for `--seconds` of wall time (no val split: nothing but training is
 timed), then scores a 20k-token stream. Device `auto`: a GPU when one is present; on the CPU
-one thread unless NEUROSIM_TORCH_THREADS says more. The n-gram part runs only where
-`neurosim.baselines.ngram` exists.
+one thread unless NEUROSIM_TORCH_THREADS says more.
 
     .venv/bin/python benchmarks/lm_speed.py [--seconds 10] [--vocab 1000 10000]
 """
@@ -15,16 +14,15 @@ one thread unless NEUROSIM_TORCH_THREADS says more. The n-gram part runs only wh
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import time
 
 import numpy as np
 import torch
 
+from neurosim.baselines.ngram import NGramLearner
 from neurosim.deep.device import resolve_device, use_torch_threads
 from neurosim.deep.learners.rnnlm import RNNLMLearner
 from neurosim.learner import Budget, Recorder
-from neurosim.registry import LEARNERS
 from neurosim.tasks.language import EOS_ID, LanguageTask, Vocabulary
 
 CORPUS_TOKENS = {1000: 200_000, 10_000: 600_000}  # the experiment's two corpora, roughly
@@ -57,7 +55,7 @@ def lstm_speed(task: LanguageTask, seconds: float) -> tuple[float, float]:
 
 def ngram_fit_seconds(task: LanguageTask, order: int) -> tuple[float, float]:
     """(seconds of counting, seconds of the whole fit, which also scores the train stream)."""
-    learner = LEARNERS.get("ngram")(order=order)
+    learner = NGramLearner(order=order)
     start = time.perf_counter()
     learner.fit(task, Budget(), Recorder())
     return len(task.split("train")) / learner.train_tokens_per_s_, time.perf_counter() - start
@@ -68,9 +66,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="lstm training time per size")
     parser.add_argument("--vocab", type=int, nargs="+", default=sorted(CORPUS_TOKENS))
     args = parser.parse_args()
-    has_ngram = importlib.util.find_spec("neurosim.baselines.ngram") is not None
-    if has_ngram:
-        importlib.import_module("neurosim.baselines.ngram")  # registers "ngram"
     use_torch_threads()  # one thread unless NEUROSIM_TORCH_THREADS says otherwise
     print(f"device: {resolve_device('auto')}, torch CPU threads: {torch.get_num_threads()}")
     for vocab in args.vocab:
@@ -83,15 +78,12 @@ def main() -> None:
             f" tokens/s; one epoch of {corpus} tokens {epoch_s:6.1f} s"
             f" ({240 / epoch_s:.1f} epochs in 4 minutes)"
         )
-        if has_ngram:
-            for order in (3, 5):
-                counting, fit = ngram_fit_seconds(task, order)
-                print(
-                    f"              KN-{order} on {corpus} tokens: counting {counting:.2f} s,"
-                    f" fit with train scoring {fit:.2f} s"
-                )
-        else:
-            print("              (neurosim.baselines.ngram is not built: no n-gram timing)")
+        for order in (3, 5):
+            counting, fit = ngram_fit_seconds(task, order)
+            print(
+                f"              KN-{order} on {corpus} tokens: counting {counting:.2f} s,"
+                f" fit with train scoring {fit:.2f} s"
+            )
 
 
 if __name__ == "__main__":

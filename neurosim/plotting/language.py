@@ -7,12 +7,12 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, ScalarFormatter
 
 from neurosim.activity import Signal
 from neurosim.plotting.curves import Curve, plot_learning_curves
+from neurosim.plotting.sequences import signal_colours
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +57,7 @@ def plot_perplexity_curves(panels: Sequence[CurvePanel]) -> Figure:
         if panel.floor is not None:
             ax.axhline(panel.floor, color="black", ls="--", lw=1.2, label="floor (the source)")
         _log_perplexity_axis(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
     return fig
 
@@ -73,7 +74,7 @@ def plot_perplexity_by_position(panels: Sequence[PositionPanel]) -> Figure:
             ax.axhline(panel.floor, color="black", ls="--", lw=1.2, label="floor, all positions")
         last = int(panel.positions[-1])
         steps = range(1, last) if last <= 12 else (1, 2, 5, 10, 15, 20, 25, 30, 40)
-        ticks = [p for p in steps if p < last] + [last]
+        ticks = [p for p in steps if p < last - 1] + [last]
         ax.set_xticks(ticks, [*map(str, ticks[:-1]), f"{last}+"])
         ax.set_xlabel("position of the token in its sentence (1: first word)")
         ax.set_ylabel("test perplexity at that position")
@@ -94,11 +95,7 @@ def plot_sentence_gates(
     axes = np.atleast_1d(fig.subplots(len(signals), 1, sharex=True, squeeze=False)[:, 0])
     for ax, (name, signal) in zip(axes, signals.items(), strict=True):
         values = np.asarray(signal.values)[: len(words), :units]
-        if name.endswith("_gate"):
-            cmap, norm = "viridis", Normalize(0.0, 1.0)
-        else:
-            top = float(np.max(np.abs(values))) or 1.0
-            cmap, norm = "RdBu_r", Normalize(-top, top)
+        cmap, norm = signal_colours(name, values)
         image = ax.imshow(
             values.T, aspect="auto", origin="lower", cmap=cmap, norm=norm, interpolation="nearest"
         )

@@ -153,11 +153,8 @@ def plot_step_heatmaps(
     for ax, (name, values) in zip(axes, rows, strict=True):
         if name == "input":
             cmap, norm = "Greys", Normalize(min(0.0, values.min()), max(1.0, values.max()))
-        elif name.endswith("_gate"):
-            cmap, norm = "viridis", Normalize(0.0, 1.0)
         else:
-            top = float(np.max(np.abs(values))) or 1.0
-            cmap, norm = "RdBu_r", Normalize(-top, top)
+            cmap, norm = signal_colours(name, values)
         image = ax.imshow(
             values.T,
             aspect="auto",
@@ -190,6 +187,15 @@ def plot_step_heatmaps(
     axes[-1].set_xlabel("step t")
     fig.suptitle(title)
     return fig
+
+
+def signal_colours(name: str, values: np.ndarray) -> tuple[str, Normalize]:
+    """Gates (names ending in "_gate") on one sequential 0-1 scale; signed signals (candidate,
+    cell, hidden, reservoir states) on a diverging scale centred on zero."""
+    if name.endswith("_gate"):
+        return "viridis", Normalize(0.0, 1.0)
+    top = float(np.max(np.abs(values))) or 1.0
+    return "RdBu_r", Normalize(-top, top)
 
 
 def plot_reservoir_raster(

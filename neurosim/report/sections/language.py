@@ -33,7 +33,7 @@ from neurosim.tasks.language import EOS_ID, LanguageTask
 
 FAMILY = in_family("language")
 LONGEST_POSITION = 30  # positions beyond this are pooled into one point
-MIN_TOKENS_AT_POSITION = 200  # fewer make a noisy point: from there on, positions are pooled
+MIN_TOKENS_AT_POSITION = 1000  # fewer make a noisy point: from there on, positions are pooled
 GATE_UNITS = 32
 
 _RESULTS_NOTE = (
@@ -192,7 +192,13 @@ def generated_text(context: ReportContext, groups: Sequence[RunGroup]) -> list[B
     return blocks
 
 
-@section("embedding-neighbours", "Nearest neighbours in the embedding", 410, applies=FAMILY)
+@section(
+    "embedding-neighbours",
+    "Nearest neighbours in the embedding",
+    410,
+    applies=FAMILY,
+    needs=("json",),
+)
 def embedding_neighbours(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     blocks: list[Block] = []
     for task_name, members in by_task(groups).items():
