@@ -97,6 +97,7 @@ def test_results_divide_test_perplexity_by_the_tasks_floor(report: str):
         test = float(cells[4].split(" ± ")[0])
         ratio = float(cells[5].split(" ± ")[0])
         assert ratio == pytest.approx(test / floor, abs=2e-3)
+        assert ratio > 1  # a model beating the source that wrote the text would be a bug
     assert rows["lstm"][2] == "2" and rows["unigram"][2] == "1"  # its own seeds
     assert f"test {floor:.2f}" in report  # the floor is stated under the table
 
