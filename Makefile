@@ -32,7 +32,7 @@ memory: install
 	$(VENV)/bin/neurosim run experiments/memory.toml --jobs $(JOBS)
 
 # Memory capacity of an echo-state network and a spiking reservoir against their recurrent weight
-# scale: the fading-memory window (about 10 min on 2 cores).
+# scale: the fading-memory window (about 2 min on 2 cores).
 memory-window: install
 	$(VENV)/bin/neurosim run experiments/memory_window.toml --jobs $(JOBS)
 
