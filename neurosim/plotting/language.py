@@ -33,7 +33,6 @@ class PositionPanel:
     task: str
     positions: np.ndarray  # 1-based; the last one pools every later position
     perplexity: dict[str, np.ndarray]
-    counts: np.ndarray  # tokens at each position
     floor: float | None
 
 

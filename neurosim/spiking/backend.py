@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import re
 import shutil
 import tempfile
@@ -18,17 +17,11 @@ from pathlib import Path
 import brian2
 from brian2.devices.device import reset_device
 
+from neurosim.cache import cache_root
 from neurosim.errors import RuleError
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _UNIT_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-
-
-def cache_root() -> Path:
-    """Where compiled networks live: $NEUROSIM_CACHE or ~/.cache/neurosim."""
-    root = Path(os.environ.get("NEUROSIM_CACHE", Path.home() / ".cache" / "neurosim"))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def configure_runtime() -> None:

@@ -46,6 +46,7 @@ from typing import Literal
 
 import numpy as np
 
+from neurosim.cache import cache_root
 from neurosim.errors import UserError
 from neurosim.params import build_params, check_fields
 from neurosim.registry import TASKS
@@ -131,8 +132,7 @@ CORPORA: dict[str, tuple[Callable[[], Iterator[tuple[str, str]]], bool]] = {
 
 
 def cache_path(corpus: str) -> Path:
-    root = Path(os.environ.get("NEUROSIM_CACHE", Path.home() / ".cache" / "neurosim"))
-    return root / "corpora" / f"{corpus}-v{VERSION}.json.gz"
+    return cache_root() / "corpora" / f"{corpus}-v{VERSION}.json.gz"
 
 
 def load_documents(corpus: str) -> list[Document]:

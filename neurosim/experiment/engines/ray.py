@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from neurosim.cache import cache_root
 from neurosim.errors import UserError
 from neurosim.experiment.engines.base import (
     ENGINES,
@@ -34,9 +35,8 @@ from neurosim.experiment.store import Store
 
 def _cache_root() -> Path:
     """Cache slots on the worker's own machine, where the results folder may not be visible: under
-    the spiking backend's cache root, $NEUROSIM_CACHE or ~/.cache/neurosim."""
-    base = os.environ.get("NEUROSIM_CACHE") or Path.home() / ".cache" / "neurosim"
-    return Path(base) / "workers"
+    the machine's cache root, $NEUROSIM_CACHE or ~/.cache/neurosim."""
+    return cache_root() / "workers"
 
 
 def _execute_on_worker(run: Run, modules: Sequence[str], search_path: Sequence[str]) -> Outcome:

@@ -156,9 +156,8 @@ def perplexity_by_position(context: ReportContext, groups: Sequence[RunGroup]) -
                 lines[group.label] = _perplexity_by_position(np.stack(pooled), positions, last)
         if lines:
             shown = np.arange(1, last + 1)
-            counts = np.bincount(np.minimum(positions, last))[1:]
             floor = task.floor_perplexity("test")
-            panels.append(PositionPanel(task_name, shown, lines, counts, floor))
+            panels.append(PositionPanel(task_name, shown, lines, floor))
     if not panels:
         return []
     fig = plot_perplexity_by_position(panels)
