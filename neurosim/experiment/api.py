@@ -24,9 +24,9 @@ class ExperimentOutcome:
     """What one call stored, what failed, and where the summary and report are."""
 
     experiment: str
-    runs: tuple[Run, ...]  # every run the spec asks for
-    stored: tuple[Run, ...]  # those stored now, earlier calls' results included
-    executed: tuple[Run, ...]  # those this call executed and stored
+    runs: tuple[Run, ...]  # every run the spec asks for, in the spec's order
+    stored: tuple[Run, ...]  # those stored now, earlier calls' results included (spec order)
+    executed: tuple[Run, ...]  # those this call executed and stored (spec order, not finish order)
     failures: tuple[Failure, ...]
     interrupted: bool  # Ctrl-C: no summary or report; calling again resumes
     summary: str  # the results table of the stored runs ("" when interrupted)
@@ -85,6 +85,7 @@ def run_experiment(
     print(f"{experiment.name}: {plan}")
     report = executor.execute(todo, store)
     done = store.done_ids()
+    executed_ids = {run.run_id for run in report.stored}
     summary, reports = "", ()
     if not report.interrupted:
         records = store.runs(experiment.name)
@@ -94,7 +95,7 @@ def run_experiment(
         experiment=experiment.name,
         runs=tuple(runs),
         stored=tuple(run for run in runs if run.run_id in done),
-        executed=tuple(report.stored),
+        executed=tuple(run for run in runs if run.run_id in executed_ids),
         failures=tuple(report.failures),
         interrupted=report.interrupted,
         summary=summary,
