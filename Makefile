@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control memory memory-window language test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window language invariance invariance-angle test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -40,6 +40,15 @@ memory-window: install
 # entropy (the perplexity floor) and on gensim's Wikipedia sample (about 45 min on 2 cores).
 language: install
 	$(VENV)/bin/neurosim run experiments/language.toml --jobs $(JOBS)
+
+# cnn and a spatial transformer (stn) against mlp, logreg and stdp-wta on digits rotated, scaled
+# and shifted on a 32x32 canvas, after Jaderberg et al. 2015 (about 30 min on 2 cores).
+invariance: install
+	$(VENV)/bin/neurosim run experiments/invariance.toml --jobs $(JOBS)
+
+# Accuracy against the largest rotation the digits are drawn with, for every learner.
+invariance-angle: install
+	$(VENV)/bin/neurosim run experiments/invariance_angle.toml --jobs $(JOBS)
 
 test: install
 	$(PY) -m pytest -q -m "not slow"

@@ -2,8 +2,8 @@
 
 What `device = "auto"` should pick is a measurement, not a belief: tiny networks lose on a GPU
 (every kernel costs a launch, every read-back a sync), large ones win. This times the learners'
-own step code (the Trainer's minibatch step for `mlp`, `dqn`'s `train_burst`, `ppo`'s and
-`reinforce`'s `update`) on `cpu` and, when present, `cuda`, prints milliseconds per step, and for
+own step code (the Trainer's minibatch step for `mlp`, `cnn` and `stn`, `dqn`'s `train_burst`,
+`ppo`'s and `reinforce`'s `update`) on `cpu` and, when present, `cuda`, prints ms per step, and for
 each learner the crossover: the parameter count from which cuda wins at every larger size
 measured. Today's rule lives in neurosim/deep/device.py; the crossover is what it should say.
 
@@ -13,8 +13,8 @@ NEUROSIM_TORCH_THREADS; the RL agents: one). Without a GPU only the CPU column i
     python benchmarks/gpu_check.py [--target-s 0.25]
 
 A family with a new torch learner adds its step to CASES (a plain list: a benchmark should run
-whatever is installed). Sizes use CartPole's 4 observations and 2 actions and digits' 64
-features and 10 classes.
+whatever is installed). Sizes use CartPole's 4 observations and 2 actions, digits' 64
+features and 10 classes, and the invariance tasks' 32x32 canvas.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from neurosim.deep.device import (
 )
 from neurosim.deep.learners.mlp import MLPParams
 from neurosim.deep.models.actor_critic import build_actor_critic
+from neurosim.deep.models.convnet import build_cnn
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.models.q_network import build_q_network
+from neurosim.deep.models.spatial_transformer import SpatialTransformer, STClassifier
 from neurosim.deep.optimizers import make_optimizer
 from neurosim.deep.rl import dqn, ppo, reinforce
 from neurosim.deep.rl.replay import ReplayBuffer
@@ -50,6 +52,7 @@ WARMUP = 2  # steps before timing starts (allocations, kernel selection, lazy in
 MAX_STEPS = 2000
 N_FEATURES, N_CLASSES = 64, 10  # digits
 N_OBSERVATIONS, N_ACTIONS = 4, 2  # CartPole
+CANVAS = (32, 32)  # the invariance tasks' images
 EPISODE_LENGTH = 200  # transitions in one REINFORCE update
 
 
@@ -91,33 +94,49 @@ class StepTimer(Callback):
         return (self.times[self.stop] - self.times[self.start]) / (self.stop - self.start)
 
 
-def mlp_case(hidden: list[int], batch: int) -> Case:
-    p = MLPParams(hidden=hidden, batch_size=batch)
+def trainer_case(
+    learner: str, size: str, build: Callable[[], torch.nn.Module], n_features: int, batch: int
+) -> Case:
+    """The Trainer's minibatch step (Adam, cross-entropy) for a classifier built by `build`."""
 
     def seconds_per_step(device: torch.device, n: int) -> float:
         timer = StepTimer(WARMUP, WARMUP + n)
         samples = (WARMUP + n) * batch  # one epoch of exactly the steps timed
         rng = np.random.default_rng(0)
-        data = Split(rng.random((samples, N_FEATURES)), rng.integers(0, N_CLASSES, samples))
+        data = Split(rng.random((samples, n_features)), rng.integers(0, N_CLASSES, samples))
         trainer = Trainer(
-            optimizer=p.optimizer,
-            lr=p.lr,
+            optimizer="adam",
+            lr=1e-3,
             default_epochs=1,
             batch_size=batch,
             device=str(device),
             callbacks=[timer],
         )
-        trainer.fit(
-            lambda: build_mlp(N_FEATURES, hidden, N_CLASSES, p.activation, p.dropout),
-            data,
-            None,
-            Budget(),
-            seed=0,
-        )
+        trainer.fit(build, data, None, Budget(), seed=0)
         return timer.seconds_per_step()
 
-    net = build_mlp(N_FEATURES, hidden, N_CLASSES, p.activation, p.dropout)
-    return Case("mlp", f"hidden {hidden}", batch, count(net), apply_thread_limit, seconds_per_step)
+    return Case(learner, size, batch, count(build()), apply_thread_limit, seconds_per_step)
+
+
+def mlp_case(hidden: list[int], batch: int) -> Case:
+    p = MLPParams(hidden=hidden, batch_size=batch)
+    return trainer_case(
+        "mlp",
+        f"hidden {hidden}",
+        lambda: build_mlp(N_FEATURES, hidden, N_CLASSES, p.activation, p.dropout),
+        N_FEATURES,
+        batch,
+    )
+
+
+def image_case(learner: str, channels: list[int], batch: int) -> Case:
+    """`cnn` or `stn` (affine transformer in front of the same cnn) on 32x32 canvas digits."""
+
+    def build() -> torch.nn.Module:
+        cnn = build_cnn(CANVAS, N_CLASSES, channels, 5, 128, 0.0)
+        return cnn if learner == "cnn" else STClassifier(SpatialTransformer(CANVAS), cnn)
+
+    return trainer_case(learner, f"channels {channels}", build, CANVAS[0] * CANVAS[1], batch)
 
 
 def dqn_case(net_arch: list[int], batch: int) -> Case:
@@ -226,6 +245,12 @@ def cases() -> list[Case]:
     """Every torch learner's step, defaults first, then wider nets until a GPU should win."""
     return [
         *(mlp_case(hidden, batch) for batch in (32, 512) for hidden in ([100], [1024], [2048] * 2)),
+        *(
+            image_case(learner, channels, batch)
+            for learner in ("cnn", "stn")
+            for batch in (64, 512)
+            for channels in ([16, 32], [64, 128])
+        ),
         *(dqn_case(net_arch, 64) for net_arch in ([256] * 2, [1024] * 2, [2048] * 2)),
         *(ppo_case(hidden, 256) for hidden in ([64] * 2, [256] * 2, [1024] * 2)),
         *(reinforce_case(hidden) for hidden in ([64] * 2, [1024] * 2)),
@@ -299,7 +324,7 @@ def main() -> None:
     for (learner, batch), rows in results.items():
         print(f"  {learner} (batch {batch}): {crossover(rows)}")
     print(
-        "today's rule (neurosim/deep/device.py): mlp takes cuda whenever present "
+        "today's rule (neurosim/deep/device.py): mlp, cnn and stn take cuda whenever present "
         f"(resolve_device); the RL agents keep nets of <= {MAX_CPU_PARAMETERS:,} parameters "
         "on the cpu (choose_device)"
     )

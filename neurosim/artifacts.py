@@ -83,16 +83,13 @@ class Recorder:
         """Weights at several moments of training (e.g. `episodes` plus one array per matrix)."""
         self._npz("weight_snapshots", name, {}, arrays)
 
-    def predictions(self, split: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        self._npz(
-            "predictions",
-            f"predictions_{split}",
-            {"split": split},
-            {
-                "y_true": np.asarray(y_true),
-                "y_pred": np.asarray(y_pred),
-            },
-        )
+    def predictions(
+        self, split: str, y_true: np.ndarray, y_pred: np.ndarray, **sample_info: np.ndarray
+    ) -> None:
+        """Labels and predictions, with any per-sample facts (e.g. each image's rotation)."""
+        arrays = {"y_true": np.asarray(y_true), "y_pred": np.asarray(y_pred)}
+        arrays.update({key: np.asarray(value) for key, value in sample_info.items()})
+        self._npz("predictions", f"predictions_{split}", {"split": split}, arrays)
 
     def arrays(self, name: str, **arrays: np.ndarray) -> None:
         """Arrays no other kind describes (a learner's own diagnostics)."""

@@ -67,6 +67,8 @@ TINY = {
     "rnn": Tiny("seq-digits", {"subset": 200}, {"hidden": 8}, {"epochs": 2}),
     "gru": Tiny("copy", {"T": 5, **SEQUENCES}, {"hidden": 8, "tbptt": 10}, {"epochs": 2}),
     "lstm": Tiny("adding", {"T": 10, **SEQUENCES}, {"hidden": 8}, {"epochs": 2}),
+    "cnn": Tiny("digits-t", {"subset": 150}, {"channels": [4], "hidden": 16}, {"epochs": 2}),
+    "stn": Tiny("digits-r", {"subset": 150}, {"channels": [4], "hidden": 16}, {"epochs": 2}),
     "ngram": Tiny("lm-synthetic", LANGUAGE, {"order": 3}, {}),
     "rnnlm": Tiny(
         "lm-synthetic",

@@ -221,3 +221,26 @@ def test_patience_stops_after_that_many_epochs_without_a_better_val() -> None:
     val = Split(x=train.x, y=1 - train.y)
     result = fit(train, Budget(epochs=50), val=val, lr=0.05, patience=3)
     assert len(result.history.rows) == result.best_epoch + 3 < 50
+
+
+def test_a_function_of_the_epoch_supplies_each_epochs_data():
+    """Re-drawn training data (distortions, augmentation): each epoch trains on its own draw,
+    and with all draws equal the result is the fixed split's, step for step."""
+    draws = {epoch: toy_split(8, epoch) for epoch in (1, 2, 3)}
+    asked: list[int] = []
+
+    def train(epoch: int) -> Split:
+        asked.append(epoch)
+        return draws[epoch]
+
+    result = fit(train, Budget(epochs=3))
+    assert asked == [1, 2, 3]
+    # The train_accuracy of each row is measured on that epoch's own draw.
+    model = result.model
+    with torch.no_grad():
+        last = model(torch.as_tensor(draws[3].x, dtype=torch.float32)).argmax(1).numpy()
+    assert result.history.rows[-1]["train_accuracy"] == pytest.approx(np.mean(last == draws[3].y))
+    fixed = fit(draws[1], Budget(epochs=3))
+    same = fit(lambda epoch: draws[1], Budget(epochs=3))
+    for a, b in zip(fixed.model.parameters(), same.model.parameters(), strict=True):
+        assert torch.equal(a, b)

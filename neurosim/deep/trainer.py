@@ -97,18 +97,23 @@ class Trainer:
     def fit(
         self,
         build_model: Callable[[], nn.Module],
-        train: Data,
+        train: Data | Callable[[int], Data],
         val: Data | None,
         budget: Budget,
         seed: int,
     ) -> TrainResult:
-        """Seed, build the model with `build_model` (on the CPU), move it and train it."""
+        """Seed, build the model with `build_model` (on the CPU), move it and train it.
+
+        `train` may be a function of the epoch (from 1) returning that epoch's data: tasks that
+        re-draw distortions or augment do so there.
+        """
         apply_thread_limit()
         clock = Stopwatch(budget)
         device = resolve_device(self.device)
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        x, y = self.objective.to_tensors(train, device)
+        draw = train if callable(train) else None
+        x, y = self.objective.to_tensors(draw(1) if draw else train, device)
         val_tensors = self.objective.to_tensors(val, device) if val is not None else None
         model = build_model().to(device)
         optimizer = make_optimizer(
@@ -124,6 +129,8 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_fit_start(state)
         for epoch in range(1, budget.resolve_epochs(self.default_epochs) + 1):
+            if draw is not None and epoch > 1:
+                x, y = self.objective.to_tensors(draw(epoch), device)
             order = rng.permutation(len(y))
             if budget.samples is not None:
                 order = order[: max(budget.samples - state.samples, 0)]

@@ -44,6 +44,7 @@ class Classifier(Learner):
         return {"accuracy": float(np.mean(self.predict(task, split) == y))}
 
     def record(self, task: ClassificationTask, recorder: Recorder) -> None:
-        """Test predictions, for confusion matrices."""
+        """Test predictions, for confusion matrices, with the task's per-sample facts."""
         if recorder.enabled and "test" in task.splits:
-            recorder.predictions("test", task.split("test").y, self.predict(task, "test"))
+            y_pred = self.predict(task, "test")
+            recorder.predictions("test", task.split("test").y, y_pred, **task.sample_info("test"))

@@ -110,6 +110,16 @@ class ClassificationTask(SplitTask):
     def n_features(self) -> int:
         return self.splits["train"].x.shape[1]
 
+    def train_epoch(self, epoch: int) -> Split:
+        """The training data of one epoch (from 1): the fixed training split, unless the task
+        re-draws it (distortions, augmentation) for epoch-wise learners."""
+        return self.split("train")
+
+    def sample_info(self, split: str) -> dict[str, np.ndarray]:
+        """Per-sample facts beside the labels (e.g. each image's rotation), stored with the
+        predictions so a report can break accuracy down by them; none by default."""
+        return {}
+
     def probe_set(self, n: int = 10) -> ProbeSet:
         """The first `n` test samples; `meta` holds the image shape."""
         return self.first_test_samples(

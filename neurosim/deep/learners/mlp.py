@@ -91,7 +91,7 @@ class MLPLearner(Classifier):
         )
         result = trainer.fit(
             lambda: build_mlp(task.n_features, p.hidden, task.n_classes, p.activation, p.dropout),
-            task.split("train"),
+            task.train_epoch,
             task.split("val") if "val" in task.splits else None,
             budget,
             task.seed,
