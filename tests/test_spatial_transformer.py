@@ -92,3 +92,20 @@ def test_similarity_of_recovers_rotation_and_scale():
     rotation_deg, scale = similarity_of(theta)
     np.testing.assert_allclose(rotation_deg, angles)
     np.testing.assert_allclose(scale, scales)
+
+
+def test_a_trained_transformer_finds_where_the_digit_was_moved():
+    """Trained by the classifier's loss alone, the localisation network's predicted shift follows
+    the shift the task applied (Jaderberg et al.'s central claim, on a small problem)."""
+    from neurosim.learner import Budget, Recorder
+    from neurosim.registry import LEARNERS
+
+    task = make_task("digits-t", 0, subset=400)
+    learner = LEARNERS.get("stn")(transform="attention", channels=[8], hidden=32)
+    learner.fit(task, Budget(epochs=15), Recorder(None))
+    test = task.split("test")
+    _, theta = learner.transform(test.x)
+    applied = task.sample_info("test")
+    r_x = np.corrcoef(theta[:, 0, 2], applied["shift_x"])[0, 1]
+    r_y = np.corrcoef(theta[:, 1, 2], applied["shift_y"])[0, 1]
+    assert r_x > 0.6 and r_y > 0.6, (r_x, r_y)

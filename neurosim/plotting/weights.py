@@ -48,17 +48,18 @@ def plot_receptive_fields(
     n_cols = int(np.ceil(np.sqrt(len(units)))) or 1
     n_rows = int(np.ceil(len(units) / n_cols)) or 1
     h, w = shape
-    mosaic = np.full((n_rows * (h + 1) - 1, n_cols * (w + 1) - 1), np.nan)
+    gap = max(1, max(h, w) // 16)  # canvas-sized fields need a wider gap to read as separate
+    mosaic = np.full((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap), np.nan)
     for k, tile in enumerate(tiles):
         r, c = divmod(k, n_cols)
-        mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = tile
+        mosaic[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = tile
 
     side = min(9.0, 0.55 * max(n_cols, n_rows) + 1.0)
     width = side + (1.1 if signed else 0.0)  # room for the colour bar
     fig = Figure(figsize=(width, side * n_rows / n_cols + 0.5), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(mosaic, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-    ax.set_facecolor("0.85" if signed else "white")  # gaps between tiles, apart from zero
+    ax.set_facecolor("0.8")  # gaps between tiles, apart from zero and from hot_r's white
     if signed:
         fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
     ax.set_xticks([])
@@ -69,8 +70,8 @@ def plot_receptive_fields(
         for k, unit in enumerate(units):
             r, c = divmod(k, n_cols)
             ax.text(
-                c * (w + 1) - 0.4,
-                r * (h + 1) - 0.4,
+                c * (w + gap) - 0.4,
+                r * (h + gap) - 0.4,
                 str(assignments[unit]),
                 fontsize=7,
                 color="tab:blue",

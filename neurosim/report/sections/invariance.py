@@ -285,7 +285,7 @@ def invariance_curves(context: ReportContext, groups: Sequence[RunGroup]) -> lis
             panel, n_test = found
             panels.append(panel)
             tables.append((task, _angle_drops(panel)))
-            widths.append(f"{panel.edges[1]:.3g}° on {task}")
+            widths.append(f"{panel.edges[1]:.3g}° wide on {task}")
             per_bin = per_bin or round(n_test / ANGLE_BINS)
     if panels:
         caption = _ANGLE_CAPTION.format(bins=ANGLE_BINS, widths=", ".join(widths), per_bin=per_bin)
