@@ -94,6 +94,14 @@ class Trainer:
         self.objective = objective if objective is not None else Classification()
         self.clip_grad_norm = clip_grad_norm
 
+    @classmethod
+    def from_params(cls, params: object, default_epochs: int, **options: object) -> Trainer:
+        """A Trainer from a learner's parameters: the fields every trained learner shares
+        (optimizer, lr, momentum, weight_decay, batch_size, patience, device), plus `options`."""
+        shared = ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "patience", "device")
+        fields = {name: getattr(params, name) for name in shared}
+        return cls(default_epochs=default_epochs, **fields, **options)
+
     def fit(
         self,
         build_model: Callable[[], nn.Module],

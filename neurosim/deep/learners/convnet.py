@@ -99,16 +99,7 @@ class ImageClassifier(Classifier):
         if task.image_shape is None:
             raise ParameterError(f"learner '{self.name}' needs a task of images, not '{task.name}'")
         p = self.params
-        trainer = Trainer(
-            optimizer=p.optimizer,
-            lr=p.lr,
-            default_epochs=self.default_epochs,
-            momentum=p.momentum,
-            weight_decay=p.weight_decay,
-            batch_size=p.batch_size,
-            patience=p.patience,
-            device=p.device,
-        )
+        trainer = Trainer.from_params(p, self.default_epochs)
         result = trainer.fit(
             lambda: self.build(task),
             task.train_epoch,

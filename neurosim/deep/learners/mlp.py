@@ -79,16 +79,7 @@ class MLPLearner(Classifier):
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         p = self.params
-        trainer = Trainer(
-            optimizer=p.optimizer,
-            lr=p.lr,
-            default_epochs=self.default_epochs,
-            momentum=p.momentum,
-            weight_decay=p.weight_decay,
-            batch_size=p.batch_size,
-            patience=p.patience,
-            device=p.device,
-        )
+        trainer = Trainer.from_params(p, self.default_epochs)
         result = trainer.fit(
             lambda: build_mlp(task.n_features, p.hidden, task.n_classes, p.activation, p.dropout),
             task.train_epoch,

@@ -137,15 +137,9 @@ class RecurrentLearner(SequenceLearner):
             Split(train.x[:GRADIENT_SEQUENCES], train.y[:GRADIENT_SEQUENCES]),
             p.gradient_every,
         )
-        trainer = Trainer(
-            optimizer=p.optimizer,
-            lr=p.lr,
-            default_epochs=self.default_epochs,
-            momentum=p.momentum,
-            weight_decay=p.weight_decay,
-            batch_size=p.batch_size,
-            patience=p.patience,
-            device=p.device,
+        trainer = Trainer.from_params(
+            p,
+            self.default_epochs,
             callbacks=[gradients] if recorder.enabled else [],
             objective=objective,
             clip_grad_norm=p.clip_grad_norm or None,
