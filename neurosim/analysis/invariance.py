@@ -54,14 +54,18 @@ def transformer_scores(
     rotation, scale = similarity_of(theta)
     centre_in, axis_in = principal_axis_deg(inputs)
     centre_out, axis_out = principal_axis_deg(warped)
-    spread_in = float(np.sqrt(np.sum(np.var(centre_in, axis=0))))
-    spread_out = float(np.sqrt(np.sum(np.var(centre_out, axis=0))))
+    spread_in, spread_out = centre_spread(centre_in), centre_spread(centre_out)
     return {
         "rotation_r": _pearson(rotation, info.get("rotation_deg")),
         "scale_r": _pearson(scale, info.get("scale")),
         "centre_sd_ratio": spread_out / spread_in if spread_in > 0 else math.nan,
         "axis_sd_ratio": circular_sd_deg(axis_out) / max(circular_sd_deg(axis_in), 1e-9),
     }
+
+
+def centre_spread(centres: np.ndarray) -> float:
+    """√ of the summed variances of (x, y) centres: one number for how scattered they are."""
+    return float(np.sqrt(np.sum(np.var(np.asarray(centres, dtype=np.float64), axis=0))))
 
 
 def _pearson(predicted: np.ndarray, applied: np.ndarray | None) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim.analysis.invariance import similarity_of
+from neurosim.analysis.invariance import centre_spread, similarity_of
 from neurosim.grid import grid_items, grid_text
 from neurosim.metrics import format_value
 from neurosim.plotting.invariance import (
@@ -583,11 +583,6 @@ def transformation_scatters(loaded: dict[int, dict[str, np.ndarray]]) -> list[Sc
 
 def _varies(points: dict[int, tuple[np.ndarray, np.ndarray]]) -> bool:
     return bool(points) and max(np.ptp(applied) for applied, _ in points.values()) > 0
-
-
-def centre_spread(centres: np.ndarray) -> float:
-    """√ of the summed variances of (x, y) centres: one number for how scattered they are."""
-    return float(np.sqrt(np.sum(np.var(np.asarray(centres, dtype=np.float64), axis=0))))
 
 
 def _spread_row(task: str, group: RunGroup, loaded: Sequence[dict[str, np.ndarray]]) -> list[Any]:
