@@ -64,7 +64,7 @@ def test_a_known_rotation_by_the_sampler_matches_the_tasks_rotation():
         assert np.abs(a - b).max() < 0.35
 
 
-@pytest.mark.parametrize("transform", ["affine", "rotation", "attention"])
+@pytest.mark.parametrize("transform", ["affine", "similarity", "rotation", "attention"])
 def test_localisation_starts_at_the_identity(transform):
     torch.manual_seed(0)
     transformer = SpatialTransformer((32, 32), transform)
@@ -81,6 +81,10 @@ def test_restricted_transforms_are_what_they_say():
     rotation_deg, scale = similarity_of(theta)
     assert rotation_deg[0] == pytest.approx(30.0) and scale[0] == pytest.approx(1.0)
     np.testing.assert_allclose(theta[0, :, :2], rotation(np.array([30.0]))[0], atol=1e-7)
+    parameters = torch.tensor([[angle, np.log(0.8), 0.2, -0.1]])
+    theta = theta_from_parameters(parameters, "similarity").numpy()
+    np.testing.assert_allclose(theta[0, :, :2], 0.8 * rotation(np.array([30.0]))[0], atol=1e-6)
+    np.testing.assert_allclose(theta[0, :, 2], [0.2, -0.1], atol=1e-7)
     theta = theta_from_parameters(torch.tensor([[np.log(0.5), 0.2, -0.1]]), "attention").numpy()
     np.testing.assert_allclose(theta[0], [[0.5, 0, 0.2], [0, 0.5, -0.1]], atol=1e-7)
 

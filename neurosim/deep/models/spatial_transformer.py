@@ -23,11 +23,12 @@ from torch import nn
 
 from neurosim.deep.models.convnet import Unflatten
 
-TransformName = Literal["affine", "rotation", "attention"]
+TransformName = Literal["affine", "similarity", "rotation", "attention"]
 # How many numbers the localisation network regresses for each kind of transformation.
-N_PARAMETERS: dict[str, int] = {"affine": 6, "rotation": 1, "attention": 3}
+N_PARAMETERS: dict[str, int] = {"affine": 6, "similarity": 4, "rotation": 1, "attention": 3}
 IDENTITY: dict[str, list[float]] = {
     "affine": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],  # rows of [A | b]
+    "similarity": [0.0, 0.0, 0.0, 0.0],  # angle (radians), log scale, shift x, shift y
     "rotation": [0.0],  # the angle, in radians
     "attention": [0.0, 0.0, 0.0],  # log scale, shift x, shift y
 }
@@ -67,15 +68,19 @@ class LocalisationNet(nn.Module):
 def theta_from_parameters(parameters: torch.Tensor, transform: TransformName) -> torch.Tensor:
     """(batch, 2, 3) matrices [A | b] from the localisation network's outputs.
 
-    rotation: A = R(angle) (counter-clockwise on screen, y down), b = 0; attention (Jaderberg's
+    rotation: A = R(angle) (counter-clockwise on screen, y down), b = 0; similarity (the family
+    the tasks draw from): A = exp(log_scale) R(angle), b = (x, y); attention (Jaderberg's
     restricted crop): A = exp(log_scale) I, b = (x, y); affine: the six numbers as they are.
     """
     if transform == "affine":
         return parameters.view(-1, 2, 3)
     zero = torch.zeros_like(parameters[:, 0])
-    if transform == "rotation":
-        cos, sin = torch.cos(parameters[:, 0]), torch.sin(parameters[:, 0])
-        rows = [cos, sin, zero, -sin, cos, zero]
+    if transform in ("rotation", "similarity"):
+        scale = torch.exp(parameters[:, 1]) if transform == "similarity" else 1.0
+        cos = scale * torch.cos(parameters[:, 0])
+        sin = scale * torch.sin(parameters[:, 0])
+        tx, ty = (parameters[:, 2], parameters[:, 3]) if transform == "similarity" else (zero, zero)
+        rows = [cos, sin, tx, -sin, cos, ty]
     else:
         scale = torch.exp(parameters[:, 0])
         rows = [scale, zero, parameters[:, 1], zero, scale, parameters[:, 2]]
