@@ -78,7 +78,8 @@ class ConvNetParams:
 @dataclasses.dataclass
 class STNParams(ConvNetParams):
     """`transform`: what the localisation network may do (affine: all six numbers; similarity:
-    angle, scale and shift; rotation: one angle; attention: scale and shift). `classifier = "mlp"` is Jaderberg's ST-FCN."""
+    angle, scale and shift; rotation: one angle; attention: scale and shift).
+    `classifier = "mlp"` is Jaderberg's ST-FCN."""
 
     transform: TransformName = "affine"
     classifier: Literal["cnn", "mlp"] = "cnn"
