@@ -11,6 +11,7 @@ Runs are reproducible from the seed: torch's generator is seeded before the mode
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -18,7 +19,7 @@ import torch
 from torch import nn
 
 from neurosim.deep.callbacks import Callback, TrainState
-from neurosim.deep.device import apply_thread_limit, resolve_device
+from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
 from neurosim.deep.objectives import Classification, Data, Objective
 from neurosim.deep.optimizers import make_optimizer
 from neurosim.learner import Budget, History, Stopwatch
@@ -51,6 +52,31 @@ class BestModel:
     def restore(self, model: nn.Module) -> None:
         if self.state is not None:
             model.load_state_dict(self.state)
+
+
+# The parameters every learner on the Trainer has, under these names (Trainer.from_params).
+TRAINING_FIELDS = (
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "batch_size",
+    "patience",
+    "device",
+)
+
+
+def training_checks(p: object) -> list[tuple[str, bool, str]]:
+    """`check_fields` rows for the TRAINING_FIELDS (the optimizer's name is checked by its
+    Literal type), so every learner on the Trainer refuses a bad value in the same words."""
+    return [
+        ("lr", math.isfinite(p.lr) and p.lr > 0, "must be a finite number > 0"),
+        ("momentum", 0 <= p.momentum < 1, "must be in [0, 1)"),
+        ("weight_decay", p.weight_decay >= 0, "must be >= 0"),
+        ("batch_size", p.batch_size >= 1, "must be >= 1"),
+        ("patience", p.patience is None or p.patience >= 0, "must be >= 0"),
+        ("device", is_device_name(p.device), "must be 'auto' or a torch device"),
+    ]
 
 
 class Trainer:
@@ -98,8 +124,7 @@ class Trainer:
     def from_params(cls, params: object, default_epochs: int, **options: object) -> Trainer:
         """A Trainer from a learner's parameters: the fields every trained learner shares
         (optimizer, lr, momentum, weight_decay, batch_size, patience, device), plus `options`."""
-        shared = ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "patience", "device")
-        fields = {name: getattr(params, name) for name in shared}
+        fields = {name: getattr(params, name) for name in TRAINING_FIELDS}
         return cls(default_epochs=default_epochs, **fields, **options)
 
     def fit(

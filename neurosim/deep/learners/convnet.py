@@ -10,7 +10,6 @@ predicted for every test image beside the one the task applied.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Literal
 
 import numpy as np
@@ -18,7 +17,6 @@ import torch
 from torch import nn
 
 from neurosim.analysis.invariance import similarity_of, transformer_scores
-from neurosim.deep.device import is_device_name
 from neurosim.deep.models.convnet import build_cnn
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.models.spatial_transformer import (
@@ -28,7 +26,7 @@ from neurosim.deep.models.spatial_transformer import (
 )
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
-from neurosim.deep.trainer import Trainer
+from neurosim.deep.trainer import Trainer, training_checks
 from neurosim.errors import ParameterError
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
@@ -65,12 +63,7 @@ class ConvNetParams:
                 ("kernel", self.kernel >= 1 and self.kernel % 2 == 1, "must be odd and >= 1"),
                 ("hidden", self.hidden >= 1, "must be >= 1"),
                 ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
-                ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
-                ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
-                ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
-                ("batch_size", self.batch_size >= 1, "must be >= 1"),
-                ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
-                ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
+                *training_checks(self),
             ],
         )
 

@@ -7,18 +7,16 @@ share the `samples` axis.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Literal
 
 import numpy as np
 import torch
 
 from neurosim.activity import Activity, Signal
-from neurosim.deep.device import is_device_name
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
-from neurosim.deep.trainer import Trainer
+from neurosim.deep.trainer import Trainer, training_checks
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
@@ -56,13 +54,8 @@ class MLPParams:
             self,
             [
                 ("hidden", all(units >= 1 for units in self.hidden), "needs layer sizes >= 1"),
-                ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
-                ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
-                ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
                 ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
-                ("batch_size", self.batch_size >= 1, "must be >= 1"),
-                ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
-                ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
+                *training_checks(self),
             ],
         )
 

@@ -18,12 +18,11 @@ import torch
 
 from neurosim.activity import Activity, Signal
 from neurosim.deep.bptt import SequenceObjective
-from neurosim.deep.device import is_device_name
 from neurosim.deep.gradients_through_time import GradientsThroughTime
 from neurosim.deep.models.cells import CellName
 from neurosim.deep.models.sequence import InitName, PathName, SequenceModel, initialise
 from neurosim.deep.optimizers import OptimizerName
-from neurosim.deep.trainer import Trainer
+from neurosim.deep.trainer import Trainer, training_checks
 from neurosim.families.sequences import N_PROBE_SEQUENCES, SequenceLearner
 from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
@@ -97,15 +96,10 @@ class RecurrentParams:
                     radius is None or (math.isfinite(radius) and radius > 0),
                     "must be a finite number > 0",
                 ),
-                ("lr", math.isfinite(self.lr) and self.lr > 0, "must be a finite number > 0"),
-                ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
-                ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
-                ("batch_size", self.batch_size >= 1, "must be >= 1"),
                 ("clip_grad_norm", clip is None or clip >= 0, "must be >= 0"),
                 ("tbptt", self.tbptt is None or self.tbptt >= 0, "must be >= 0"),
-                ("patience", self.patience is None or self.patience >= 0, "must be >= 0"),
-                ("device", is_device_name(self.device), "must be 'auto' or a torch device"),
                 ("gradient_every", self.gradient_every >= 1, "must be >= 1"),
+                *training_checks(self),
             ],
         )
 
