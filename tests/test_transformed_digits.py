@@ -108,3 +108,6 @@ def test_bad_fields_are_named():
         make_task("digits-r", 0, max_rotation_deg=200)
     with pytest.raises(ParameterError, match="min_scale"):
         make_task("digits-rts", 0, min_scale=1.5)
+    # The split fields are digits', but the mistake is named where the user made it.
+    with pytest.raises(ParameterError, match="task 'digits-t': test_fraction"):
+        make_task("digits-t", 0, test_fraction=0.7)

@@ -44,10 +44,24 @@ class DigitsParams:
             raise ParameterError(f"{owner}: field 'subset' must be between 50 and 1797")
 
 
+SPLIT_FIELDS = tuple(field.name for field in dataclasses.fields(DigitsParams))
+
+
 @TASKS.register("digits")
 def make_digits(seed: int, **params: object) -> ClassificationTask:
     """Stratified train/val/test splits of the 8x8 digits, pixels scaled to [0, 1]."""
-    p = build_params(DigitsParams, params, owner="task 'digits'")
+    return build_digits(seed, build_params(DigitsParams, params, owner="task 'digits'"))
+
+
+def digits_for(task: str, seed: int, params: object) -> ClassificationTask:
+    """The `digits` splits for a task built on them (`params` has the SPLIT_FIELDS), checked
+    under that task's name so a bad value is reported where the user wrote it."""
+    split = {field: getattr(params, field) for field in SPLIT_FIELDS}
+    return build_digits(seed, build_params(DigitsParams, split, owner=f"task '{task}'"))
+
+
+def build_digits(seed: int, p: DigitsParams) -> ClassificationTask:
+    """The splits `p` asks for, from checked parameters."""
     split_seed = seed if p.split_seed is None else p.split_seed
     data = load_digits()
     x = (data.data / 16.0).astype(np.float64)

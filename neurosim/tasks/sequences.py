@@ -224,16 +224,10 @@ class SeqDigitsParams:
 @TASKS.register("seq-digits")
 def make_seq_digits(seed: int, **params: object) -> SequenceTask:
     """The `digits` splits, each image read as a sequence; the label is read after the last step."""
-    from neurosim.tasks.digits import make_digits
+    from neurosim.tasks.digits import digits_for
 
     p = build_params(SeqDigitsParams, params, owner="task 'seq-digits'")
-    digits = make_digits(
-        seed,
-        test_fraction=p.test_fraction,
-        val_fraction=p.val_fraction,
-        split_seed=p.split_seed,
-        subset=p.subset,
-    )
+    digits = digits_for("seq-digits", seed, p)
     if "val" not in digits.splits:
         raise ParameterError("task 'seq-digits': field 'val_fraction' must be > 0")
     steps, width = (8, 8) if p.read == "rows" else (64, 1)

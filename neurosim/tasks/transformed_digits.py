@@ -28,7 +28,7 @@ from neurosim.errors import ParameterError
 from neurosim.params import build_params
 from neurosim.registry import TASKS
 from neurosim.tasks.base import ClassificationTask, Split
-from neurosim.tasks.digits import make_digits
+from neurosim.tasks.digits import digits_for
 
 SOURCE_SIDE = 8  # the 8x8 digits
 
@@ -187,13 +187,7 @@ def make_transformed_digits(
 ) -> TransformedDigitsTask:
     """The digits' own stratified splits, each digit drawn once onto the canvas."""
     p = build_params(TransformedDigitsParams, {**defaults, **params}, owner=f"task '{name}'")
-    base = make_digits(
-        seed,
-        test_fraction=p.test_fraction,
-        val_fraction=p.val_fraction,
-        split_seed=p.split_seed,
-        subset=p.subset,
-    )
+    base = digits_for(name, seed, p)
     splits, transforms = {}, {}
     for index, (split, data) in enumerate(base.splits.items()):
         digits = data.x.reshape(-1, SOURCE_SIDE, SOURCE_SIDE)
