@@ -208,3 +208,21 @@ def test_thread_limit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "zero")
     with pytest.raises(UserError, match=THREADS_ENV):
         apply_thread_limit()
+
+
+def test_batch_norm_sits_between_each_linear_and_its_activation(task: ClassificationTask) -> None:
+    learner = MLPLearner(hidden=[32, 16], batch_norm=True, patience=None)
+    model = learner.build(task)
+    kinds = [type(layer).__name__ for layer in model]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU", "Linear"]
+    learner.fit(task, Budget(epochs=10), Recorder())
+    assert learner.evaluate(task, "test")["accuracy"] > 0.9
+
+
+def test_l1_drives_first_layer_weights_towards_zero(task: ClassificationTask) -> None:
+    def mean_abs_weight(l1: float) -> float:
+        learner = MLPLearner(l1=l1, patience=None)
+        learner.fit(task, Budget(epochs=10), Recorder())
+        return float(learner.model_[0].weight.detach().abs().mean())
+
+    assert mean_abs_weight(1e-3) < 0.5 * mean_abs_weight(0.0)

@@ -244,3 +244,32 @@ def test_a_function_of_the_epoch_supplies_each_epochs_data():
     same = fit(lambda epoch: draws[1], Budget(epochs=3))
     for a, b in zip(fixed.model.parameters(), same.model.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_l1_adds_lambda_times_the_sign_of_each_weight_to_its_gradient() -> None:
+    """One full-batch SGD step with l1: W -= lr (grad + l1 sign(W)); biases feel no penalty;
+    train_loss stays the cross-entropy alone (the same as without l1)."""
+    train, lr, l1 = toy_split(12, 1), 0.5, 0.1
+    snapshots = ParameterSnapshots(1)
+    result = fit(train, Budget(epochs=1), snapshots, batch_size=len(train), lr=lr, l1=l1)
+    trajectory = snapshots.arrays()
+    weight = trajectory["0.weight"][0].astype(np.float64)
+    bias = trajectory["0.bias"][0].astype(np.float64)
+    grad_w, grad_b = softmax_gradient(weight, bias, train.x, train.y)
+    expected_w = weight - lr * (grad_w + l1 * np.sign(weight))
+    np.testing.assert_allclose(trajectory["0.weight"][1], expected_w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(trajectory["0.bias"][1], bias - lr * grad_b, rtol=1e-5, atol=1e-6)
+    plain = fit(train, Budget(epochs=1), batch_size=len(train), lr=lr)
+    assert result.history.rows[0]["train_loss"] == pytest.approx(
+        plain.history.rows[0]["train_loss"], rel=1e-6
+    )
+
+
+def test_keep_best_false_keeps_the_last_model() -> None:
+    train = toy_split(20, 1)
+    val = Split(x=train.x, y=1 - train.y)  # the better the fit, the worse val does
+    epochs = EpochWeights()
+    result = fit(train, Budget(epochs=8), epochs, val=val, lr=0.05, keep_best=False)
+    assert result.best_epoch == 8
+    for key, value in result.model.state_dict().items():
+        assert torch.equal(value, epochs.weights[-1][key])

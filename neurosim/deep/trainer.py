@@ -107,6 +107,8 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         objective: Objective | None = None,
         clip_grad_norm: float | None = None,
+        l1: float = 0.0,
+        keep_best: bool = True,
     ):
         self.optimizer = optimizer
         self.lr = lr
@@ -119,6 +121,8 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.objective = objective if objective is not None else Classification()
         self.clip_grad_norm = clip_grad_norm
+        self.l1 = l1
+        self.keep_best = keep_best
 
     @classmethod
     def from_params(cls, params: object, default_epochs: int, **options: object) -> Trainer:
@@ -191,10 +195,18 @@ class Trainer:
                 or (self.patience and epoch - best.epoch >= self.patience)
             ):
                 break
-        best.restore(model)
+        if self.keep_best:
+            best.restore(model)
+        else:
+            best.epoch = state.epoch
         for callback in self.callbacks:
             callback.on_fit_end(state)
         return TrainResult(model, device, state.history, best.epoch)
+
+    def _l1_penalty(self, model: nn.Module) -> torch.Tensor:
+        """l1 * sum|w| over parameters with two or more dimensions: weights, not biases."""
+        weights = [p for p in model.parameters() if p.dim() > 1]
+        return self.l1 * torch.stack([w.abs().sum() for w in weights]).sum()
 
     def _train_epoch(
         self,
@@ -217,7 +229,7 @@ class Trainer:
             for loss in self.objective.losses(model, x[batch], y[batch]):
                 optimizer.zero_grad(set_to_none=True)
                 state.loss = loss
-                loss.backward()
+                (loss + self._l1_penalty(model) if self.l1 else loss).backward()
                 for callback in self.callbacks:
                     callback.on_before_step(state)
                 if self.clip_grad_norm is not None:

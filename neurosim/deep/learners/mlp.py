@@ -7,16 +7,19 @@ share the `samples` axis.
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import torch
 
 from neurosim.activity import Activity, Signal
+from neurosim.deep.callbacks import Callback
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
-from neurosim.deep.trainer import Trainer, training_checks
+from neurosim.deep.trainer import Trainer, TrainResult, training_checks
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
 from neurosim.params import check_fields
@@ -30,10 +33,12 @@ N_RECORDED_SAMPLES = 10
 class MLPParams:
     """MLP hyperparameters; `hidden=[]` is softmax regression trained by the same loop.
 
-    With a 'val' split the model with the best val accuracy is kept (restored after training);
-    `patience` only decides whether training stops early. Ties go to the later epoch: a small val
-    split saturates, and among equally accurate checkpoints the better-fit later one generalises
-    better.
+    With a 'val' split the model with the best val accuracy is kept (restored after training)
+    unless `keep_best` is false (the last model is kept: what the generalization lab's
+    "no regulariser" row needs); `patience` only decides whether training stops early. Ties go to
+    the later epoch: a small val split saturates, and among equally accurate checkpoints the
+    better-fit later one generalises better. `l1` adds l1 * sum|w| over the weight matrices to
+    the loss; `batch_norm` puts BatchNorm1d between each hidden Linear and its activation.
     """
 
     hidden: list[int] = dataclasses.field(default_factory=lambda: [100])
@@ -43,6 +48,9 @@ class MLPParams:
     momentum: float = 0.9  # used by 'momentum' and 'nesterov' only
     weight_decay: float = 0.0  # L2: lambda * w added to the gradient
     dropout: float = 0.0  # after every hidden layer
+    l1: float = 0.0  # L1: lambda * sum|w| over the weight matrices added to the loss
+    batch_norm: bool = False
+    keep_best: bool = True  # with a val split: restore the best val model (else: the last)
     batch_size: int = 32
     # epochs below the best val accuracy before stopping; 0 or None (Python only): never
     patience: int | None = 20
@@ -55,6 +63,7 @@ class MLPParams:
             [
                 ("hidden", all(units >= 1 for units in self.hidden), "needs layer sizes >= 1"),
                 ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
+                ("l1", math.isfinite(self.l1) and self.l1 >= 0, "must be a finite number >= 0"),
                 *training_checks(self),
             ],
         )
@@ -71,20 +80,40 @@ class MLPLearner(Classifier):
     default_epochs = 100
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
-        p = self.params
-        trainer = Trainer.from_params(p, self.default_epochs)
-        result = trainer.fit(
-            lambda: build_mlp(task.n_features, p.hidden, task.n_classes, p.activation, p.dropout),
-            task.train_epoch,
-            task.split("val") if "val" in task.splits else None,
-            budget,
-            task.seed,
-        )
+        result = self.train(task, budget, task.seed)
         self.model_, self.device_ = result.model, result.device
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         if recorder.enabled:
             self._record(task, recorder)
         return self.history_
+
+    def build(self, task: ClassificationTask) -> torch.nn.Sequential:
+        """A fresh, untrained network for `task` (on the CPU)."""
+        p = self.params
+        return build_mlp(
+            task.n_features, p.hidden, task.n_classes, p.activation, p.dropout, p.batch_norm
+        )
+
+    def train(
+        self,
+        task: ClassificationTask,
+        budget: Budget,
+        seed: int,
+        callbacks: Sequence[Callback] = (),
+    ) -> TrainResult:
+        """Train a fresh network from `seed`: what `fit` does, open to subclasses that watch
+        training (callbacks) or train a second network from another seed (mode connectivity)."""
+        p = self.params
+        trainer = Trainer.from_params(
+            p, self.default_epochs, callbacks=callbacks, l1=p.l1, keep_best=p.keep_best
+        )
+        return trainer.fit(
+            lambda: self.build(task),
+            task.train_epoch,
+            task.split("val") if "val" in task.splits else None,
+            budget,
+            seed,
+        )
 
     def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         x, _ = to_tensors(task.split(split), self.device_)
@@ -106,8 +135,9 @@ class MLPLearner(Classifier):
         probabilities = logits(self.model_, x).softmax(dim=1).cpu().numpy()
         signals = {"output": Signal(t=t, values=probabilities)}
         if self.params.hidden:
+            first_layer = 3 if self.params.batch_norm else 2  # Linear [+ BatchNorm] + activation
             with torch.inference_mode():
-                hidden = self.model_[:2](x)  # first Linear + activation, eval mode
+                hidden = self.model_[:first_layer](x)  # eval mode
             signals["hidden"] = Signal(t=t, values=hidden.cpu().numpy())
         activity = Activity(
             signals=signals,
