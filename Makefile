@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control memory memory-window language invariance invariance-angle test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -49,6 +49,16 @@ invariance: install
 # Accuracy against the largest rotation the digits are drawn with, for every learner.
 invariance-angle: install
 	$(VENV)/bin/neurosim run experiments/invariance_angle.toml --jobs $(JOBS)
+
+# The optimization lab: six optimizers on 2-D test functions, loss landscapes and Hessians of a
+# trained MLP, optimizers compared on digits and Wilson et al.'s trap for adaptive methods.
+optimization: install
+	$(VENV)/bin/neurosim run experiments/optimization.toml --jobs $(JOBS)
+
+# The generalization lab: capacity, double descent, memorisation of random labels and
+# regularisers, for backprop and plasticity learners on the same splits.
+generalization: install
+	$(VENV)/bin/neurosim run experiments/generalization.toml --jobs $(JOBS)
 
 test: install
 	$(PY) -m pytest -q -m "not slow"
