@@ -6,6 +6,7 @@ task scores.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from neurosim.metrics import METRICS
@@ -25,21 +26,28 @@ _CAPTION = (
 )
 
 
+def finite(values: Sequence[float]) -> list[float]:
+    return [value for value in values if math.isfinite(value)]
+
+
 @section("sweep", "Parameter sweeps", 210)
 def sweeps(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
-    return [
+    figures = (
         _figure(sweep, chance_level(context, [g for g in groups if g.task == sweep.task]))
         for sweep in find_sweeps(groups)
-    ]
+    )
+    return [figure for figure in figures if figure is not None]
 
 
-def _figure(sweep: Sweep, chance: float | None) -> Figure:
+def _figure(sweep: Sweep, chance: float | None) -> Figure | None:
+    """The sweep's headline metrics; None when no metric has a finite value at any point (a
+    `steps_to_minimum` that no run reached is NaN everywhere)."""
     panels = []
     for split, metric in headline_columns(sweep.groups):
         declared = METRICS.get(metric)
         percent = declared.unit == "%"
         series = {
-            line: [(x, group.values(split, metric)) for x, group in points]
+            line: [(x, finite(group.values(split, metric))) for x, group in points]
             for line, points in sweep.lines.items()
         }
         series = {line: [p for p in pts if p[1]] for line, pts in series.items()}
@@ -52,6 +60,8 @@ def _figure(sweep: Sweep, chance: float | None) -> Figure:
             )
         )
     panels = [panel for panel in panels if panel.series]
+    if not panels:
+        return None
     fig = plot_sweep(panels, sweep.xlabel, title=f"{sweep.task}: sweep of {sweep.parameter}")
     axis = f"{fig.axes[0].get_xscale()} scale"
     return Figure.from_matplotlib(
