@@ -45,7 +45,24 @@ LANGUAGE = {"n_train": 3000, "n_val": 600, "n_test": 600, "vocab_size": 40}
 TINY = {
     "fake": Tiny("toy", {}, {}, {"epochs": 2}),
     "logreg": Tiny("digits", DIGITS, {}, {}),
+    "descent": Tiny("saddle", {}, {"lr": 0.05, "gradient_noise": 0.1}, {"samples": 200}),
+    "least-squares": Tiny("wilson-separable", {"n_train": 20, "n_test": 20}, {}, {"epochs": 5}),
     "mlp": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
+    "mlp-landscape": Tiny(
+        "digits",
+        DIGITS,
+        {
+            "hidden": [8],
+            "landscape_samples": 50,
+            "line_points": 5,
+            "grid": 4,
+            "snapshots": 4,
+            "hessian_points": 2,
+            "lanczos_steps": 5,
+            "slq_probes": 1,
+        },
+        {"epochs": 2},
+    ),
     "stdp-wta": Tiny("digits", DIGITS, {"n_neurons": 20}, {"epochs": 1}),
     "random-policy": Tiny("cartpole", CARTPOLE, {}, {"env_steps": 400}),
     "dqn": Tiny("cartpole", CARTPOLE, {"learning_starts": 100}, {"env_steps": 400}),
@@ -70,6 +87,7 @@ TINY = {
     "cnn": Tiny("digits-t", {"subset": 150}, {"channels": [4], "hidden": 16}, {"epochs": 2}),
     "stn": Tiny("digits-r", {"subset": 150}, {"channels": [4], "hidden": 16}, {"epochs": 2}),
     "ngram": Tiny("lm-synthetic", LANGUAGE, {"order": 3}, {}),
+    "random-features": Tiny("digits-lab", {**DIGITS, "label_noise": 0.2}, {"n_features": 50}, {}),
     "rnnlm": Tiny(
         "lm-synthetic",
         LANGUAGE,

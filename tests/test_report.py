@@ -120,12 +120,25 @@ def test_every_section_is_registered():
     assert sorted(all_sections()) == sorted(
         [
             "accuracy",
+            "adaptive-generalization",
+            "capacity",
+            "double-descent",
+            "memorisation",
+            "regularisers",
+            "optimizer-comparison",
             "confusion",
             "control-curves",
+            "descent-curves",
+            "descent-paths",
+            "descent-table",
             "embedding-neighbours",
             "gates",
             "generated-text",
             "gradients-through-time",
+            "hessian",
+            "landscape-lines",
+            "landscape-slices",
+            "sharpness",
             "invariance-curves",
             "invariance-table",
             "language-results",
@@ -193,6 +206,20 @@ def test_sweep_replaces_bars_and_sorts_numerically(tmp_path: Path):
     assert "sweep_digits_n_neurons.png" in figures_of(text)
     rows = re.findall(r"^\| (wta-n \[n_neurons=\d+\]) \|", text, flags=re.M)
     assert rows[:3] == ["wta-n [n_neurons=50]", "wta-n [n_neurons=100]", "wta-n [n_neurons=200]"]
+
+
+def test_a_sweep_whose_metric_is_nan_everywhere_draws_no_figure(tmp_path: Path):
+    """A steps-to-minimum that no run reached is NaN at every point: nothing to draw, and the
+    rest of the report is still written."""
+    nan = float("nan")
+    runs = [
+        make_run(tmp_path, "wta-n", seed, {"test": {"accuracy": nan}}, grid={"n_neurons": n})
+        for n in (50, 100)
+        for seed in (0, 1)
+    ]
+    text = write_report(FakeStore(runs), "quickstart", tmp_path / "out").markdown.read_text()
+    assert not any(name.startswith("sweep_") for name in figures_of(text))
+    assert "Runs" in titles(text)
 
 
 def test_no_runs_is_a_user_error(tmp_path: Path):
