@@ -13,7 +13,7 @@ import pytest
 
 from neurosim.artifacts import Artifacts
 from neurosim.deep.learners.descent import DescentLearner
-from neurosim.families.optimization import SPLIT, TRAJECTORY
+from neurosim.families.optimization import SPLIT, TRAJECTORY, Descent, descent_metrics
 from neurosim.learner import Budget, Recorder
 from neurosim.tasks import make_task
 
@@ -150,5 +150,18 @@ def test_a_diverging_run_stops_at_the_bound_with_finite_metrics():
     assert all(
         math.isfinite(v)
         for k, v in metrics.items()
-        if k not in ("steps_to_minimum", "escape_steps")
+        if k not in ("steps_to_minimum", "first_reach_steps", "escape_steps")
     )
+
+
+def test_first_reach_counts_a_passing_visit_that_steps_to_minimum_does_not():
+    """Within the tolerance at step 2, out at 3, in again from 4: first reach 2, settled 4; a
+    path whose last point is outside has not reached the minimum at all."""
+    task = make_task("rosenbrock", 0)
+    near, far = 1 + 0.5 * task.tolerance, 1 + 10 * task.tolerance
+    xs = np.array([-1.2, 0.0, near, far, near, near])
+    points = np.stack([xs, np.ones_like(xs)], axis=1)
+    scores = descent_metrics(task, Descent(points, task.value(xs, np.ones_like(xs))))
+    assert scores["first_reach_steps"] == 2 and scores["steps_to_minimum"] == 4
+    left = descent_metrics(task, Descent(points[:4], task.value(xs[:4], np.ones(4))))
+    assert left["first_reach_steps"] == 2 and math.isnan(left["steps_to_minimum"])

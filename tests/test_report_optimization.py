@@ -41,10 +41,12 @@ def metrics(
     index: float = 0.0,
     escape: float = NAN,
     distance: float = NAN,
+    first: float | None = None,
 ) -> dict:
     return {
         SPLIT: {
             "steps_to_minimum": steps,
+            "first_reach_steps": steps if first is None else first,
             "distance_to_minimum": distance,
             "final_loss": NAN,
             "escape_steps": escape,
@@ -171,17 +173,17 @@ def table_rows(runs: list[RunRecord]) -> dict[tuple[str, str], list]:
 def test_table_cells(runs: list[RunRecord]):
     rows = table_rows(runs)
     adam = rows[("rosenbrock", "adam")]
-    assert adam[2:5] == ["0.1", 1, "300"]
-    assert adam[6] == "–"  # no saddle
-    assert adam[7] == "minimum (1, 1)"
-    assert adam[8] == "0.01: 500, 0.1: 300"
+    assert adam[2:6] == ["0.1", 1, "300", "300"]
+    assert adam[7] == "–"  # no saddle
+    assert adam[8] == "minimum (1, 1)"
+    assert adam[9] == "0.01: 500, 0.1: 300"
     sgd = rows[("rosenbrock", "sgd")]
     assert sgd[4] == "50 (1/2 seeds)"
-    assert sgd[7] == "minimum (1, 1); moving at (0.5, 0.25), |grad f| 3"
-    assert sgd[8] == "0.0001: never, 0.0003: never, 0.001: 50"
+    assert sgd[8] == "minimum (1, 1); moving at (0.5, 0.25), |grad f| 3"
+    assert sgd[9] == "0.0001: never, 0.0003: never, 0.001: 50"
     noise = rows[("saddle", "sgd-noise")]
-    assert noise[4] == "–" and noise[6] == "230 ± 42"
-    assert noise[7] == "moving at (0, -2), |grad f| 4; moving at (0, 3), |grad f| 6"
+    assert noise[4] == "–" and noise[5] == "–" and noise[7] == "230 ± 42"
+    assert noise[8] == "moving at (0, -2), |grad f| 4; moving at (0, 3), |grad f| 6"
 
 
 def test_report_has_the_sections_and_figures(runs: list[RunRecord], tmp_path: Path):

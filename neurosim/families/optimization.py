@@ -41,6 +41,13 @@ METRICS.declare(
         decimals=0,
     ),
     Metric(
+        "first_reach_steps",
+        "first step within the task's tolerance of a known minimum (it may leave again)",
+        "",
+        False,
+        decimals=0,
+    ),
+    Metric(
         "distance_to_minimum",
         "distance from the end point to the nearest known minimum",
         "",
@@ -139,6 +146,7 @@ def descent_metrics(task: SurfaceTask, descent: Descent) -> dict[str, float]:
     nan = float("nan")
     scores = {
         "steps_to_minimum": nan,
+        "first_reach_steps": nan,
         "distance_to_minimum": nan,
         "final_loss": nan,
         "escape_steps": nan,
@@ -149,6 +157,7 @@ def descent_metrics(task: SurfaceTask, descent: Descent) -> dict[str, float]:
     if task.minima:
         nearest = np.min([descent.distances_to(m) for m in task.minima], axis=0)
         scores["steps_to_minimum"] = settled_step(nearest <= task.tolerance)
+        scores["first_reach_steps"] = first_step(nearest <= task.tolerance)
         scores["distance_to_minimum"] = float(nearest[-1])
         scores["final_loss"] = float(descent.loss[-1] - task.f_min)
     if task.saddle is not None:
@@ -164,6 +173,7 @@ class SurfaceLearner(Learner):
     task_family = SurfaceTask
     metrics = (
         "steps_to_minimum",
+        "first_reach_steps",
         "distance_to_minimum",
         "final_loss",
         "escape_steps",

@@ -55,6 +55,10 @@ _TABLE_NOTE = (
     " escape_drop below the saddle's value), counting only seeds that got there, seeds that did"
     " not ranked after; ties and rates that never got there go by the end point's mean f, then"
     " by the smaller rate. Steps: mean ± sd over the seeds that got there ('–': none did)."
+    " First within tolerance: the first step the point came that close, though it may have"
+    " left again (Adam and RMSprop at a constant rate can circle a minimum rather than settle)."
+    " First within tolerance: the first step the point came that close, though it may have"
+    " left again (Adam and RMSprop at a constant rate circle a minimum rather than settle)."
     " Ended at: the end point of each seed (×n: n seeds alike): at a minimum (within the"
     " tolerance), short of one (within {short} tolerances), at a critical point of the given"
     " Hessian index (|grad f| < {critical:g}), or still moving; 'left the bound': the run stopped"
@@ -290,6 +294,9 @@ def descent_table(context: ReportContext, groups: Sequence[RunGroup]) -> list[Bl
                     f"{learning_rate(group):g}",
                     len(group.runs),
                     _steps_text(task, group) if task.minima else "–",
+                    format_value("first_reach_steps", group.values(SPLIT, "first_reach_steps"))
+                    if task.minima
+                    else "–",
                     distance,
                     _steps_text(task, group)
                     if task.saddle is not None and not task.minima
@@ -306,6 +313,7 @@ def descent_table(context: ReportContext, groups: Sequence[RunGroup]) -> list[Bl
         "best lr",
         "seeds",
         "steps to minimum",
+        "first within tolerance",
         "final distance",
         "escape steps",
         "ended at",
