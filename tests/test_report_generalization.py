@@ -227,3 +227,22 @@ def test_stdp_wta_gets_a_vote_and_a_probe_line(tmp_path: Path):
         ("probe", "25"): "+10.0",
         ("probe", "100"): "+10.0",
     }
+
+
+def test_an_mlp_swept_over_depth_gets_its_own_line_against_layers(tmp_path: Path):
+    """hidden = [64] and [64, 64]: one width, two depths: a line against the number of hidden
+    layers (a width sweep would see one point per depth and draw nothing)."""
+    runs = []
+    for layers, (train, test) in {1: (1.0, 0.97), 2: (1.0, 0.95)}.items():
+        metrics = {"train": {"accuracy": train}, "test": {"accuracy": test}}
+        run = make_run(
+            tmp_path, "mlp-depth", 0, metrics, task="digits-lab", learner="mlp", grid={"d": layers}
+        )
+        run.config["params"] = {"hidden": [64] * layers}
+        run.config["family"] = "classification"
+        runs.append(run)
+    blocks = sections.capacity(ReportContext(), group_runs(FakeStore(runs).runs()))
+    table = next(b for b in blocks if isinstance(b, Table))
+    gaps = {row[2]: row[6] for row in table.rows}
+    assert gaps == {"1 layers": "+3.0", "2 layers": "+5.0"}
+    assert any(isinstance(b, Figure) for b in blocks)

@@ -90,6 +90,10 @@ def _draw(ax: Axes, panel: Panel) -> None:
         )
     if panel.logx:
         ax.set_xscale("log", base=2)
+    else:  # a count (hidden layers): a tick at each value drawn, none between
+        xs = np.unique(np.concatenate([series.x for series in panel.series]))
+        if len(xs) and np.all(xs == np.round(xs)):
+            ax.set_xticks(xs, [f"{x:g}" for x in xs])
     if panel.logy:
         ax.set_yscale("log")
     if panel.percent:

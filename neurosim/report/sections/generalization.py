@@ -163,8 +163,6 @@ def _readouts(line: Line) -> list[tuple[str, str]]:
 def capacity(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
     chosen = [g for g in groups if g.learner in CAPACITY_LEARNERS and label_noise(g) == 0]
     lines = lines_by(chosen, size_of, lambda g: f"{_size_line_name(g)} on {g.task}")
-    if not lines:
-        return []
     chance = chance_level(context, chosen)
     colors = _colors(lines)
     panels, rows = [], []
@@ -182,10 +180,17 @@ def capacity(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
         if series:
             xlabel = SIZE_AXES[learner] + " (log scale)"
             panels.append(Panel(learner, xlabel, "accuracy", series, chance=chance))
+    depth_panel, depth_rows = _depth_panel(chosen, chance)
+    if depth_panel is not None:
+        panels.append(depth_panel)
+        rows += depth_rows
+    if not panels:
+        return []
     fig = plot_panels(panels)
     caption = (
         "Train (solid) and test (dashed) accuracy against model size on the same splits: mlp"
-        " against its hidden width, stdp-wta against its number of excitatory neurons (vote"
+        " against its hidden width (and, where the spec sweeps it, its number of hidden layers"
+        " of one width), stdp-wta against its number of excitatory neurons (vote"
         " readout, and in a darker shade its linear probe on spike counts). Lines: mean over"
         " seeds, band: ± sd; dashed grey: chance. The vertical distance between a line's solid"
         " and dashed curves is its generalization gap (table below)."
@@ -203,6 +208,35 @@ def capacity(context: ReportContext, groups: Sequence[RunGroup]) -> list[Block]:
         Table(headers, rows),
         Note(note),
     ]
+
+
+def _depth_panel(
+    groups: Sequence[RunGroup], chance: float | None
+) -> tuple[Panel | None, list[list[Any]]]:
+    """mlp labels swept over the number of hidden layers (at one width): accuracy against
+    depth, and their gap rows (size written as layers x width)."""
+
+    def width(group: RunGroup) -> str:
+        return f"width {size_of(group):g}"
+
+    mlps = [g for g in groups if g.learner == "mlp" and size_of(g) is not None]
+    lines = lines_by(
+        mlps, lambda g: float(depth_of(g)), lambda g: f"{g.label} ({width(g)}) on {g.task}"
+    )
+    if not lines:
+        return None, []
+    colors = _colors([f"depth:{name}" for name in lines])
+    series, rows = [], []
+    for name, line in lines.items():
+        color = colors[f"depth:{name}"]
+        series.append(_series(f"{name}: train", line, "train", "accuracy", "-", color))
+        series.append(_series(f"{name}: test", line, "test", "accuracy", "--", color))
+        rows += [
+            [name, "–", f"{x:g} layers", *row[3:]]
+            for (x, _), row in zip(line, _gap_rows(name, line, "–", "accuracy"), strict=True)
+        ]
+    panel = Panel("mlp depth", "hidden layers", "accuracy", series, logx=False, chance=chance)
+    return panel, rows
 
 
 _DARKER = {"C0": "navy", "C1": "saddlebrown", "C2": "darkgreen", "C3": "darkred", "C4": "indigo"}
