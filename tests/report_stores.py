@@ -9,7 +9,23 @@ import numpy as np
 
 from neurosim.activity import Activity, Signal, SpikeTrains
 from neurosim.artifacts import Recorder
-from neurosim.experiment.store import RunRecord
+from neurosim.experiment.runner import execute_run
+from neurosim.experiment.spec import Experiment, load_spec
+from neurosim.experiment.store import RunRecord, Store
+
+
+def run_in_process(spec_text: str, root: Path) -> tuple[Store, Experiment]:
+    """Every run of a spec executed in this process into a real Store under `root` (no worker
+    processes: fast for tiny experiments, and plug-in tasks registered here are seen)."""
+    spec_path = root / "spec.toml"
+    spec_path.write_text(spec_text)
+    experiment = load_spec(spec_path)
+    store = Store(root / "results")
+    runs = experiment.runs()
+    store.set_experiment(experiment.name, experiment.description, runs)
+    for run in runs:
+        store.commit(run, execute_run(run, root / "work" / run.run_id))
+    return store, experiment
 
 
 class FakeStore:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from report_stores import FakeStore, make_run
+from report_stores import FakeStore, make_run, run_in_process
 
 import neurosim.tasks.digits_lab  # noqa: F401  registers the lab's variants in this process
 from neurosim.analysis.generalization import (
@@ -17,8 +17,6 @@ from neurosim.analysis.generalization import (
     generalization_gap,
     interpolation_width,
 )
-from neurosim.experiment.runner import execute_run
-from neurosim.experiment.spec import load_spec
 from neurosim.experiment.store import Store
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Figure, Table
@@ -109,14 +107,7 @@ TITLES = [
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> tuple[Store, str]:
     root = tmp_path_factory.mktemp("tiny")
-    spec_path = root / "spec.toml"
-    spec_path.write_text(SPEC)
-    experiment = load_spec(spec_path)
-    store = Store(root / "results")
-    runs = experiment.runs()
-    store.set_experiment(experiment.name, experiment.description, runs)
-    for run in runs:
-        store.commit(run, execute_run(run, root / "work" / run.run_id))
+    store, experiment = run_in_process(SPEC, root)
     sections_of_the_lab = ["capacity", "double-descent", "memorisation", "regularisers"]
     out = write_report(store, experiment.name, root / "report", sections=sections_of_the_lab)
     return store, out.markdown.read_text()

@@ -10,10 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from report_stores import FakeStore, make_run
+from report_stores import FakeStore, make_run, run_in_process
 
-from neurosim.experiment.runner import execute_run
-from neurosim.experiment.spec import load_spec
 from neurosim.experiment.store import Store
 from neurosim.report.context import ReportContext
 from neurosim.report.document import Figure, Table
@@ -119,14 +117,7 @@ def test_without_a_val_split_the_rate_is_chosen_on_test_and_the_table_says_so(tm
 @pytest.fixture(scope="module")
 def tiny_report(tmp_path_factory) -> tuple[Store, str]:
     root = tmp_path_factory.mktemp("tiny")
-    spec_path = root / "spec.toml"
-    spec_path.write_text(SPEC)
-    experiment = load_spec(spec_path)
-    store = Store(root / "results")
-    runs = experiment.runs()
-    store.set_experiment(experiment.name, experiment.description, runs)
-    for run in runs:
-        store.commit(run, execute_run(run, root / "work" / run.run_id))
+    store, experiment = run_in_process(SPEC, root)
     out = write_report(store, experiment.name, root / "report", sections=experiment.report_sections)
     return store, out.markdown.read_text()
 

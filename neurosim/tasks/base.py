@@ -8,11 +8,13 @@ language) adds a subclass here or in its own module and nothing else branches on
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
 from neurosim.errors import UserError
+from neurosim.registry import TASKS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,3 +127,26 @@ class ClassificationTask(SplitTask):
         return self.first_test_samples(
             n, {"image_shape": list(self.image_shape) if self.image_shape else None}
         )
+
+
+VariantBuilder = Callable[[str, int, dict[str, object], dict[str, object]], Task]
+
+
+def register_variants(variants: dict[str, dict[str, object]], build: VariantBuilder) -> None:
+    """Register one task per variant name: `build(name, seed, variant defaults, spec params)`.
+
+    Variants of one task type differ only in their defaults (digits-r vs digits-t), so a spec
+    names them like any task and can still override every field.
+    """
+    for name, defaults in variants.items():
+        TASKS.register(name)(_variant_factory(name, defaults, build))
+
+
+def _variant_factory(
+    name: str, defaults: dict[str, object], build: VariantBuilder
+) -> Callable[..., Task]:
+    def make(seed: int, **params: object) -> Task:
+        return build(name, seed, defaults, params)
+
+    make.__doc__ = f"{name}: the task's defaults changed to {defaults or 'none'}."
+    return make

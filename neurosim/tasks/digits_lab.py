@@ -29,8 +29,7 @@ from sklearn.model_selection import train_test_split
 
 from neurosim.errors import ParameterError
 from neurosim.params import build_params, check_fields
-from neurosim.registry import TASKS
-from neurosim.tasks.base import ClassificationTask, Split
+from neurosim.tasks.base import ClassificationTask, Split, register_variants
 from neurosim.tasks.digits import REFERENCES, digits_for
 from neurosim.tasks.transformed_digits import affine_sample, rotation
 
@@ -189,15 +188,4 @@ VARIANTS: dict[str, dict[str, object]] = {
 }
 
 
-def _register(name: str) -> None:
-    defaults = VARIANTS[name]
-
-    @TASKS.register(name)
-    def make(seed: int, **params: object) -> DigitsLabTask:
-        return make_digits_lab(name, seed, defaults, params)
-
-    make.__doc__ = f"The generalization lab's digits, by default {defaults or 'as digits'}."
-
-
-for _name in VARIANTS:
-    _register(_name)
+register_variants(VARIANTS, make_digits_lab)

@@ -26,8 +26,7 @@ import numpy as np
 
 from neurosim.errors import ParameterError
 from neurosim.params import build_params
-from neurosim.registry import TASKS
-from neurosim.tasks.base import ClassificationTask, Split
+from neurosim.tasks.base import ClassificationTask, Split, register_variants
 from neurosim.tasks.digits import digits_for
 
 SOURCE_SIDE = 8  # the 8x8 digits
@@ -215,18 +214,7 @@ VARIANTS: dict[str, dict[str, object]] = {
 }
 
 
-def _register(name: str) -> None:
-    defaults = VARIANTS[name]
-
-    @TASKS.register(name)
-    def make(seed: int, **params: object) -> TransformedDigitsTask:
-        return make_transformed_digits(name, seed, defaults, params)
-
-    make.__doc__ = f"Digits on a canvas, distortions by default {defaults}."
-
-
-for _name in VARIANTS:
-    _register(_name)
+register_variants(VARIANTS, make_transformed_digits)
 
 
 def principal_axis_deg(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
