@@ -48,6 +48,11 @@ TINY = {
     "descent": Tiny("saddle", {}, {"lr": 0.05, "gradient_noise": 0.1}, {"samples": 200}),
     "least-squares": Tiny("wilson-separable", {"n_train": 20, "n_test": 20}, {}, {"epochs": 5}),
     "mlp": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
+    "fa": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
+    "dfa": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
+    "krotov-hopfield": Tiny(
+        "digits", DIGITS, {"hidden": 16, "k": 2, "unsupervised_epochs": 3}, {"epochs": 3}
+    ),
     "mlp-landscape": Tiny(
         "digits",
         DIGITS,
