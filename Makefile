@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization credit-assignment test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ optimization: install
 # regularisers, for backprop and plasticity learners on the same splits.
 generalization: install
 	$(VENV)/bin/neurosim run experiments/generalization.toml --jobs $(JOBS)
+
+# The credit-assignment spectrum on one network: STDP, Krotov-Hopfield, a three-factor rule,
+# direct and plain feedback alignment, and backprop on the digits (about 4 min on 2 cores).
+credit-assignment: install
+	$(VENV)/bin/neurosim run experiments/credit_assignment.toml --jobs $(JOBS)
 
 test: install
 	$(PY) -m pytest -q -m "not slow"

@@ -50,6 +50,7 @@ TINY = {
     "mlp": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
     "fa": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
     "dfa": Tiny("digits", DIGITS, {"hidden": [16]}, {"epochs": 3}),
+    "three-factor": Tiny("digits", DIGITS, {"hidden": 16, "angle_repeats": 4}, {"epochs": 3}),
     "krotov-hopfield": Tiny(
         "digits", DIGITS, {"hidden": 16, "k": 2, "unsupervised_epochs": 3}, {"epochs": 3}
     ),

@@ -121,6 +121,9 @@ def test_every_section_is_registered():
         [
             "accuracy",
             "adaptive-generalization",
+            "alignment",
+            "credit-curves",
+            "credit-table",
             "capacity",
             "double-descent",
             "memorisation",
