@@ -17,14 +17,22 @@ from neurosim.deep.learners.feedback_alignment import (
 from neurosim.deep.models.feedback import (
     DirectFeedback,
     FALinear,
-    build_dfa_mlp,
-    build_fa_mlp,
+    direct_feedback_alignment,
+    feedback_alignment,
 )
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.learner import Budget, Recorder
 from neurosim.tasks import make_task
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def build_fa_mlp(*args, **kwargs) -> nn.Sequential:
+    return feedback_alignment(build_mlp(*args, **kwargs))
+
+
+def build_dfa_mlp(*args, **kwargs) -> nn.Sequential:
+    return direct_feedback_alignment(build_mlp(*args, **kwargs))
 
 
 def batch(n: int = 20, features: int = 8, classes: int = 4) -> tuple[torch.Tensor, torch.Tensor]:

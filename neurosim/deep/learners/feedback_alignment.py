@@ -19,7 +19,12 @@ from torch.nn import functional
 
 from neurosim.deep.callbacks import Callback, TrainState
 from neurosim.deep.learners.mlp import MLPLearner, MLPParams
-from neurosim.deep.models.feedback import FALinear, build_dfa_mlp, build_fa_mlp, set_exact
+from neurosim.deep.models.feedback import (
+    FALinear,
+    direct_feedback_alignment,
+    feedback_alignment,
+    set_exact,
+)
 from neurosim.deep.objectives import to_tensors
 from neurosim.deep.trainer import TrainResult
 from neurosim.learner import Budget
@@ -121,10 +126,7 @@ class FALearner(_FeedbackLearner):
     name = "fa"
 
     def build(self, task: ClassificationTask) -> nn.Sequential:
-        p = self.params
-        return build_fa_mlp(
-            task.n_features, p.hidden, task.n_classes, p.activation, p.dropout, p.batch_norm
-        )
+        return feedback_alignment(super().build(task))
 
 
 @LEARNERS.register("dfa")
@@ -135,7 +137,4 @@ class DFALearner(_FeedbackLearner):
     name = "dfa"
 
     def build(self, task: ClassificationTask) -> nn.Sequential:
-        p = self.params
-        return build_dfa_mlp(
-            task.n_features, p.hidden, task.n_classes, p.activation, p.dropout, p.batch_norm
-        )
+        return direct_feedback_alignment(super().build(task))

@@ -14,8 +14,6 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from neurosim.deep.models.mlp import ACTIVATIONS, build_mlp
-
 
 class _FALinearFunction(torch.autograd.Function):
     """y = x W^T + b; backward sends the error to the input through B, not W."""
@@ -127,51 +125,29 @@ class DirectFeedback(nn.Module):
         return _DirectFeedback.apply(hidden, self.feedback, self.slot)
 
 
-def build_fa_mlp(
-    n_inputs: int,
-    hidden: list[int],
-    n_outputs: int,
-    activation: str,
-    dropout: float,
-    batch_norm: bool = False,
-) -> nn.Sequential:
-    """`build_mlp`'s network (same weights from the same seed) trained by feedback alignment;
-    every B is drawn after all of W, so W matches the mlp's."""
-    model = build_mlp(n_inputs, hidden, n_outputs, activation, dropout, batch_norm)
-    return nn.Sequential(*(FALinear.wrap(m) if isinstance(m, nn.Linear) else m for m in model))
+def feedback_alignment(mlp: nn.Sequential) -> nn.Sequential:
+    """An mlp (from `build_mlp`) trained by feedback alignment: every Linear gets a fixed
+    random B, drawn after all of W, so W stays the mlp's for the same seed."""
+    return nn.Sequential(*(FALinear.wrap(m) if isinstance(m, nn.Linear) else m for m in mlp))
 
 
-def build_dfa_mlp(
-    n_inputs: int,
-    hidden: list[int],
-    n_outputs: int,
-    activation: str,
-    dropout: float,
-    batch_norm: bool = False,
-) -> nn.Sequential:
-    """`build_mlp`'s network (same weights from the same seed) trained by direct feedback
-    alignment: a DirectFeedback closing each hidden block (after its activation, or its dropout),
-    an OutputError after the readout; every B is drawn after all of W."""
-    model = build_mlp(n_inputs, hidden, n_outputs, activation, dropout, batch_norm)
-    block_end = nn.Dropout if dropout > 0 else ACTIVATIONS[activation]
+def direct_feedback_alignment(mlp: nn.Sequential) -> nn.Sequential:
+    """An mlp (from `build_mlp`) trained by direct feedback alignment: a DirectFeedback closes
+    each hidden block (just before the next Linear, so after its activation and any dropout),
+    an OutputError follows the readout; every B is drawn after all of W."""
+    linears = [m for m in mlp if isinstance(m, nn.Linear)]
+    n_outputs = linears[-1].out_features
     slot = ErrorSlot()
     modules: list[nn.Module] = []
-    for module, units in zip(model, _widths(model), strict=True):
+    width = 0
+    for module in mlp:
+        if isinstance(module, nn.Linear):
+            if width:
+                modules.append(DirectFeedback(width, n_outputs, slot))
+            width = module.out_features
         modules.append(module)
-        if isinstance(module, block_end):
-            modules.append(DirectFeedback(units, n_outputs, slot))
     modules.append(OutputError(slot))
     return nn.Sequential(*modules)
-
-
-def _widths(model: nn.Sequential) -> list[int]:
-    """The width of the activity each module outputs (the last Linear's out_features so far)."""
-    widths, width = [], 0
-    for module in model:
-        if isinstance(module, nn.Linear):
-            width = module.out_features
-        widths.append(width)
-    return widths
 
 
 def set_exact(model: nn.Module, exact: bool) -> None:
