@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from neurosim.activity import Activity
-from neurosim.analysis.spikes import population_summary
+from neurosim.analysis.spikes import population_summary, recording_span
 from neurosim.metrics import Metric
 from neurosim.plotting import plot_raster
 from neurosim.report.context import ReportContext
@@ -19,14 +19,18 @@ from neurosim.report.document import Block, Figure, Heading, Note, Table
 from neurosim.report.grouping import RunGroup
 from neurosim.report.section import section
 
-RASTER_PRESENTATIONS = 8  # enough to see selectivity, few enough to see single spikes
+# enough to see selectivity (stdp-wta: the probe digits and their first repeat), few enough to
+# see single spikes
+RASTER_PRESENTATIONS = 10
 RASTER_SECONDS = 2.0  # without stimulus onsets: the first seconds of the recording
 
 _STIMULUS_CAPTION = (
-    "One dot per spike, one panel per population; blue lines mark stimulus onsets, with the"
-    " presented label above (and the stimulus itself on top, where recorded). Selective units"
-    " fire for some stimuli and not others; a population that fires alike for every stimulus"
-    " (inhibition in a winner-take-all circuit, say) carries no label."
+    "One dot per spike, one panel per population; shaded bands are stimulus presentations, with"
+    " the presented label above (and the stimulus itself on top, where recorded). Units are"
+    " grouped by preferred class, named on the left: the label the learner assigned them where"
+    " it did, else the class whose presentations drew the most spikes. A selective population"
+    " fires in the group of the presented class; a stimulus shown again shows how reliably it"
+    " does."
 )
 _EPISODE_CAPTION = (
     "One dot per spike, one panel per population, over the first {seconds:g} s of the recording"
@@ -34,9 +38,21 @@ _EPISODE_CAPTION = (
     " alternate rather than fire together."
 )
 _STATISTICS_NOTE = (
-    "Over the whole recording. ISI CV is about 1 for Poisson-like firing and 0 for clockwork;"
-    " a Fano factor well above 1 over {window} windows means counts that change from window to"
-    " window (with stimuli: selectivity)."
+    "Computed with elephant over the whole recording; medians over the units where a value is"
+    " defined. ISI CV is the spread of inter-spike intervals: about 1 for Poisson-like firing, 0"
+    " for clockwork. CV2 and LV compare neighbouring intervals only, so a rate that changes from"
+    " stimulus to stimulus does not inflate them (both also 1 for Poisson). {fano} Synchrony is"
+    " spike contrast (Ciba et al. 2018) over the units that fired: near 0 for independent"
+    " firing, 1 for units that always fire together."
+)
+_TRIAL_FANO_NOTE = (
+    "The Fano factor is trial-to-trial: the variance over the mean of a unit's spike count across"
+    " repeated presentations of the same stimulus, averaged over stimuli (about 1 for"
+    " Poisson-like variability, below 1 for reliable responses)."
+)
+_POOLED_FANO_NOTE = (
+    "No stimulus was presented twice, so the Fano factor pools {window} windows that show"
+    " different stimuli: a value above 1 mixes selectivity with trial-to-trial variability."
 )
 # analysis quantities, formatted like metrics
 _RATE = Metric("mean rate", unit="Hz")
@@ -79,14 +95,9 @@ def _raster(activity: Activity, title: str, group: RunGroup, probe: str) -> list
 
 
 def _statistics(activity: Activity) -> list[Block]:
-    onsets = np.asarray(activity.meta.get("onsets", []), dtype=np.float64)
-    ends = [s.times.max() for s in activity.spikes.values() if len(s.times)]
-    starts = [s.times.min() for s in activity.spikes.values() if len(s.times)]
-    t0 = float(onsets[0]) if len(onsets) else min(0.0, *starts)
-    gaps = np.diff(onsets)
-    window = float(np.median(gaps)) if len(gaps) else max((max(ends) - t0) / 10, 1e-3)
-    t1 = max(float(onsets[-1]) + window if len(onsets) else t0, max(ends) + 1e-9)
+    t0, t1, window = recording_span(activity)
     summary = population_summary(activity, t0, t1, window)
+    trial = any(np.isfinite(s["repeats"]) for s in summary.values())
     rows = [
         [
             population,
@@ -94,19 +105,29 @@ def _statistics(activity: Activity) -> list[Block]:
             _RATE.format(s["rate_hz"]),
             _FRACTION.format(s["active_fraction"]),
             _RATIO.format(s["median_cv"]),
-            _RATIO.format(s["median_fano"]),
+            _RATIO.format(s["median_cv2"]),
+            _RATIO.format(s["median_lv"]),
+            _RATIO.format(s["median_trial_fano"] if trial else s["median_fano"]),
+            _RATIO.format(s["synchrony"]),
         ]
         for population, s in summary.items()
     ]
+    if trial:
+        repeats = max(s["repeats"] for s in summary.values() if np.isfinite(s["repeats"]))
+        fano_header = f"median Fano, trial-to-trial ({repeats:.0f} repeats)"
+        fano_note = _TRIAL_FANO_NOTE
+    else:
+        fano_header = f"median Fano across different stimuli ({1e3 * window:.0f} ms windows)"
+        fano_note = _POOLED_FANO_NOTE.format(window=f"{1e3 * window:.0f} ms")
     headers = [
         "population",
         "units",
         _RATE.title,
         _FRACTION.title,
         "median ISI CV",
-        f"median Fano ({1e3 * window:.0f} ms windows)",
+        "median CV2",
+        "median LV",
+        fano_header,
+        "synchrony",
     ]
-    return [
-        Table(headers, rows),
-        Note(_STATISTICS_NOTE.format(window=f"{1e3 * window:.0f} ms")),
-    ]
+    return [Table(headers, rows), Note(_STATISTICS_NOTE.format(fano=fano_note))]
