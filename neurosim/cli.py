@@ -17,6 +17,7 @@ from neurosim.errors import EXIT_USER_ERROR, RuleError, UserError
 from neurosim.experiment.api import ExperimentOutcome, run_experiment, use_models, write_report
 from neurosim.experiment.engines import ENGINES
 from neurosim.experiment.store import RunRecord, Store
+from neurosim.experiment.stored_run import open_run
 from neurosim.metrics import METRICS
 from neurosim.plasticity import (
     RULES,
@@ -202,6 +203,16 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    run = open_run(args.run, args.results)
+    from neurosim.analysis.nwb import export_nwb  # pynwb: imported only when exporting
+
+    path = export_nwb(run, args.nwb)
+    size_kb = path.stat().st_size / 1024
+    print(f"{run.title} (run {run.run_id}) -> {path} ({size_kb:.0f} kB, NWB)")
+    return 0
+
+
 def _characterize(rule: PlasticityRule, out_dir: Path) -> dict:
     from neurosim.spiking.characterize import characterize
 
@@ -255,6 +266,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print every stored run as JSON")
     report.set_defaults(command=cmd_report)
 
+    export = commands.add_parser("export", help="write a stored run in a standard format (NWB)")
+    _run_argument(export)
+    export.add_argument(
+        "--nwb",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the NWB file to write: spike times, signals, stimuli and the run's config",
+    )
+    export.set_defaults(command=cmd_export)
+
     listing = commands.add_parser("list", help="list tasks, learners and plasticity rules")
     _models_option(listing)
     listing.set_defaults(command=cmd_list)
@@ -277,6 +299,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(command=cmd_rules_check)
     return parser
+
+
+def _run_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "run", help="a run's folder, or its run id (or a unique prefix) in --results"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        help="results directory to look the run id up in (default: results)",
+    )
 
 
 def _models_option(parser: argparse.ArgumentParser) -> None:

@@ -45,6 +45,7 @@ CLASSIFICATION_SECTIONS = [
     "Receptive fields",
     "Spiking activity",
     "Confusion matrices",
+    "Connectivity",
     "Timings",
     "Runs",
 ]

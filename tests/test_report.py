@@ -70,6 +70,7 @@ def test_classification_report_sections_numbers_and_figures(report: ReportPaths)
         "receptive_fields_stdp-wta.png",
         "raster_stdp-wta.png",
         "confusion.png",
+        "connectivity_degrees.png",
     }
     assert all((report.markdown.parent / name).stat().st_size > 1000 for name in figures_of(text))
 
@@ -77,17 +78,10 @@ def test_classification_report_sections_numbers_and_figures(report: ReportPaths)
 def test_html_has_the_same_sections_with_images_inlined(report: ReportPaths):
     html = report.html.read_text()
     assert re.findall(r'<h2 id="[^"]+">([^<]+)</h2>', html) == [
-        "Results",
-        "Accuracy",
-        "Learning curves",
-        "Receptive fields",
-        "Spiking activity",
-        "Confusion matrices",
-        "Timings",
-        "Runs",
+        t for t in CLASSIFICATION_SECTIONS if t != "Parameter sweeps"
     ]
     sources = re.findall(r'<img src="([^"]+)"', html)
-    assert len(sources) == 6 and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert len(sources) == len(figures_of(report.markdown.read_text())) and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "<script" not in html and "http" not in html
 
 
@@ -130,6 +124,7 @@ def test_every_section_is_registered():
             "regularisers",
             "optimizer-comparison",
             "confusion",
+            "connectivity",
             "control-curves",
             "descent-curves",
             "descent-paths",

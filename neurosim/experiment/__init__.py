@@ -5,6 +5,7 @@ from neurosim.experiment.engines import EngineReport, Failure, LocalEngine, make
 from neurosim.experiment.runner import RunBundle, execute_run
 from neurosim.experiment.spec import Experiment, Run, load_spec
 from neurosim.experiment.store import RunRecord, Store
+from neurosim.experiment.stored_run import StoredRun, load_run, open_run
 
 __all__ = [
     "EngineReport",
@@ -16,8 +17,11 @@ __all__ = [
     "RunBundle",
     "RunRecord",
     "Store",
+    "StoredRun",
     "execute_run",
+    "load_run",
     "load_spec",
     "make_engine",
+    "open_run",
     "run_experiment",
 ]

@@ -1,0 +1,78 @@
+"""load_run and open_run: one stored run found by its names, its id or its folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from report_stores import run_in_process
+
+import neurosim
+from neurosim.errors import UserError
+from neurosim.experiment.stored_run import StoredRun, load_run, open_run
+
+SPEC = """
+name = "tiny"
+seeds = [0, 1]
+tasks = ["digits"]
+
+[[learner]]
+name = "logreg"
+
+[[learner]]
+name = "mlp"
+label = "mlp-adam"
+hidden = [8]
+epochs = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("stored")
+    run_in_process(SPEC, root)
+    return root / "results"
+
+
+def test_load_run_finds_the_one_run_by_label_and_seed(stored: Path):
+    run = neurosim.load_run(stored, label="mlp-adam", seed=1)
+    assert (run.learner, run.label, run.seed, run.experiment) == ("mlp", "mlp-adam", 1, "tiny")
+    assert run.config["params"]["hidden"] == [8]
+    assert run.metrics["test"]["accuracy"] == pytest.approx(
+        StoredRun.from_directory(run.directory).metrics["test"]["accuracy"]
+    )
+    assert run.history[-1]["samples"] > 0
+
+
+def test_load_run_names_the_candidates_when_several_match(stored: Path):
+    with pytest.raises(UserError, match=r"2 stored runs match label='logreg'.*seed 0.*seed 1"):
+        load_run(stored, label="logreg")
+    with pytest.raises(UserError, match=r"no stored run .* \(experiment/label\): tiny/logreg"):
+        load_run(stored, label="nope")
+
+
+def test_open_run_takes_a_folder_an_id_or_a_unique_prefix(stored: Path, tmp_path: Path):
+    run = load_run(stored, label="mlp-adam", seed=0)
+    assert open_run(run.run_id, stored).label == "mlp-adam"
+    assert open_run(run.run_id[:8], stored).run_id == run.run_id
+    assert open_run(run.directory).label == "mlp-adam"  # the label comes from the store's index
+    copied = shutil.copytree(run.directory, tmp_path / "copied")
+    alone = open_run(copied)
+    assert (alone.run_id, alone.label, alone.experiment) == (run.run_id, "mlp", None)
+    with pytest.raises(UserError, match="no run 'ffffffff'"):
+        open_run("ffffffff", stored)
+    with pytest.raises(UserError, match="not a run folder"):
+        open_run("abc", tmp_path / "nowhere")
+
+
+def test_a_runs_activity_and_arrays_are_one_call_away(stored: Path):
+    run = load_run(stored, label="mlp-adam", seed=0)
+    probe = run.activity("probe")
+    hidden = probe.signals["hidden"].values
+    assert hidden.shape[1] == 8 and np.all(hidden >= 0)  # ReLU units
+    assert run.arrays("receptive_fields")["weights"].shape == (8, 64)
+    assert run.arrays("no-such-array") is None
+    with pytest.raises(UserError, match="recorded an activity named 'gates'; recorded activities:"):
+        run.activity("gates")
