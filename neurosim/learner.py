@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from neurosim.activity import Activity
 from neurosim.artifacts import Recorder
+from neurosim.errors import UserError
 from neurosim.params import build_params
 
 if TYPE_CHECKING:
@@ -106,3 +108,31 @@ class Learner(ABC):
     def record(self, task: Task, recorder: Recorder) -> None:
         """Record what only exists after evaluation (e.g. test predictions); default: nothing."""
         return None
+
+    def cost(self, task: Task) -> dict[str, Any] | None:
+        """What the fitted learner spends per sample, so spiking and deep learners can be put
+        side by side: "op" ("MAC" or "synaptic event"), "train_ops_per_sample",
+        "inference_ops_per_sample", optionally "inference_seconds_per_sample", and "how" (one
+        sentence); None (the default) when it counts no operations. The runner adds the
+        training wall time per sample (`neurosim.analysis.cost`)."""
+        return None
+
+    def replay(
+        self, task: Task, state: dict[str, np.ndarray], x: np.ndarray, repeats: int = 1
+    ) -> Activity:
+        """What the learned network does on stimuli `x` (each shown `repeats` times), rebuilt from
+        the "final_state" arrays a run stored, so activity on new stimuli needs no retraining.
+
+        Learners that record a final state override this; the rest have nothing to rebuild from.
+        """
+        raise UserError(
+            f"learner '{self.name}' keeps no final state to replay; learners that do: "
+            f"{', '.join(_replaying_learners())}"
+        )
+
+
+def _replaying_learners() -> list[str]:
+    """Registered learners that override `replay` (imports them all: only for error messages)."""
+    from neurosim.registry import LEARNERS
+
+    return [name for name in LEARNERS.names() if LEARNERS.get(name).replay is not Learner.replay]

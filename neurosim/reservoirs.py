@@ -165,6 +165,11 @@ class ReservoirLearner(SequenceLearner):
     def states(self, task: SequenceTask, x: np.ndarray) -> np.ndarray:
         """States at the steps the task reads: (n, units), or (n, steps, units) per step."""
 
+    def representations(self, task: SequenceTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The reservoir's state after each sequence, and the readout's output."""
+        states = self.states(task, x)
+        return {"reservoir": states, "output": self.readout_.outputs(task, states)}
+
     @abstractmethod
     def graph_record(self) -> dict[str, object]:
         """The `graph` json artifact of the reservoir built."""

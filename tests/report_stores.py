@@ -47,6 +47,7 @@ CLASSIFICATION_SECTIONS = [
     "Confusion matrices",
     "Connectivity",
     "Timings",
+    "Cost per sample",
     "Runs",
 ]
 CONTROL_SECTIONS = [
@@ -57,6 +58,7 @@ CONTROL_SECTIONS = [
     "Spiking activity",
     "Spiking agent",
     "Timings",
+    "Cost per sample",
     "Runs",
 ]
 

@@ -81,7 +81,8 @@ def test_html_has_the_same_sections_with_images_inlined(report: ReportPaths):
         t for t in CLASSIFICATION_SECTIONS if t != "Parameter sweeps"
     ]
     sources = re.findall(r'<img src="([^"]+)"', html)
-    assert len(sources) == len(figures_of(report.markdown.read_text())) and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert len(sources) == len(figures_of(report.markdown.read_text()))
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
     assert "<script" not in html and "http" not in html
 
 
@@ -122,9 +123,11 @@ def test_every_section_is_registered():
             "double-descent",
             "memorisation",
             "regularisers",
+            "representations",
             "optimizer-comparison",
             "confusion",
             "connectivity",
+            "cost",
             "control-curves",
             "descent-curves",
             "descent-paths",
@@ -169,7 +172,7 @@ def test_report_without_artifacts_still_has_tables(tmp_path: Path):
     text = write_report(FakeStore(runs), "quickstart", tmp_path / "out").markdown.read_text()
     assert "| mlp | mlp | digits | 2 | 90.0 ± 0.0 | 10.5 ± 0.7 |" in text
     assert figures_of(text) == ["accuracy.png"]
-    assert titles(text) == ["Results", "Accuracy", "Timings", "Runs"]
+    assert titles(text) == ["Results", "Accuracy", "Timings", "Cost per sample", "Runs"]
 
 
 def test_unreadable_artifacts_become_notes(tmp_path: Path):

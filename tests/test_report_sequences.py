@@ -38,6 +38,7 @@ SEQUENCE_SECTIONS = [
     "Reservoirs",
     "Memory capacity",
     "Timings",
+    "Cost per sample",
     "Runs",
 ]
 OURS = (
@@ -287,7 +288,7 @@ def test_each_figure_draws_the_longest_sequences_of_the_groups_that_recorded_it(
 def test_a_group_without_artifacts_or_sweep_gets_the_table_only(tmp_path: Path):
     run = sequence_run(tmp_path, "lstm", 0, "adding", {"T": 50}, {"loss": 0.1})
     text = write_report(FakeStore([run]), "sequences", tmp_path / "out").markdown.read_text()
-    assert titles(text) == ["Sequence results", "Timings", "Runs"]
+    assert titles(text) == ["Sequence results", "Timings", "Cost per sample", "Runs"]
     assert "| 50 | lstm | lstm | 1 | 0.1 | 0.1667 | – | – | 10.0 |" in text
 
 

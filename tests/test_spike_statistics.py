@@ -29,7 +29,7 @@ from neurosim.analysis import (
     victor_purpura,
 )
 from neurosim.analysis.neo_adapter import analog_signal, spike_trains, to_block
-from neurosim.report.sections.activity import _statistics
+from neurosim.report.sections.activity import statistics_blocks
 
 
 def poisson(rate: float, duration: float, rng: np.random.Generator) -> np.ndarray:
@@ -218,11 +218,11 @@ def test_report_statistics_label_the_fano_factor_they_show():
     times = np.concatenate([onset + np.array([0.01, 0.05, 0.2]) for onset in onsets])
     meta = {"onsets": onsets.tolist(), "presentation_s": 0.3, "stimulus_ids": [0, 1, 2] * 2}
     spikes = {"exc": SpikeTrains(times, np.arange(len(times)) % 2, n_units=2)}
-    table, note = _statistics(Activity(spikes=spikes, meta=meta))
+    table, note = statistics_blocks(Activity(spikes=spikes, meta=meta))
     assert "median Fano, trial-to-trial (2 repeats)" in table.headers
     assert "repeated presentations of the same stimulus" in note.text
     meta["stimulus_ids"] = list(range(6))
-    table, note = _statistics(Activity(spikes=spikes, meta=meta))
+    table, note = statistics_blocks(Activity(spikes=spikes, meta=meta))
     assert "median Fano across different stimuli (500 ms windows)" in table.headers
     assert "mixes selectivity" in note.text
 

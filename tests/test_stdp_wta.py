@@ -52,7 +52,7 @@ def test_records_receptive_fields_and_raster(fitted):
     (probe,) = artifacts.entries("activity", probe="test[:5]")  # the task's 5 probe digits
     activity = Artifacts.load(probe)
     assert set(activity.spikes) == {"exc", "inh"}
-    assert len(activity.meta["onsets"]) == 5
+    assert len(activity.meta["onsets"]) == 5 * (1 + 10)  # then 10 repeats (probe_repeats)
     assert len(activity.spikes["exc"].times) > 0
 
 
@@ -77,3 +77,33 @@ def test_silent_network_finishes_its_schedule_in_several_rounds():
     assert learner.stats_["presentations"] > 2 * n_rows  # most images needed re-presentation
     for split in ("train", "val", "test"):
         assert len(learner.responses_[split]) == len(task.split(split))
+
+
+def test_probe_recording_repeats_the_raster_digits_after_the_test_split(fitted, task):
+    from neurosim.artifacts import Artifacts
+
+    learner, _, folder = fitted
+    (entry,) = Artifacts(folder).entries("activity", name="probe")
+    probe = Artifacts.load(entry)
+    repeats = learner.params.probe_repeats
+    ids = probe.meta["stimulus_ids"]
+    assert ids == list(range(5)) * (1 + repeats)  # shown once among the test rows, then again
+    assert probe.meta["labels"] == task.split("test").y[ids].tolist()
+    assert probe.meta["assignments"] == learner.assignments_.tolist()
+    # one regular schedule on the recording's clock, however far apart the stretches ran
+    np.testing.assert_allclose(np.diff(probe.meta["onsets"]), 0.5, atol=0.05)
+    assert learner.stats_["repeat_presentations"] == 5 * repeats
+
+
+def test_final_state_holds_the_linear_probe_folded_onto_raw_counts(fitted):
+    from neurosim.artifacts import Artifacts
+
+    learner, _, folder = fitted
+    (entry,) = Artifacts(folder).entries("arrays", name="final_state")
+    state = Artifacts.load(entry)
+    np.testing.assert_array_equal(state["weights"], learner.weights_)
+    np.testing.assert_array_equal(state["theta_mv"], learner.theta_mv_)
+    counts = learner.responses_["test"].astype(np.float64)
+    scores = counts @ state["probe_coef"].T + state["probe_intercept"]
+    folded = state["probe_classes"][scores.argmax(axis=1)]
+    np.testing.assert_array_equal(folded, learner.probe_.predict(counts))

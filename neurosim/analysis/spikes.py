@@ -9,9 +9,11 @@ which one is returned.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable, Sequence
 
+import elephant.utils
 import numpy as np
 from elephant import kernels
 from elephant import statistics as es
@@ -33,6 +35,10 @@ from neurosim.analysis.neo_adapter import (
     to_signal,
     unit_times,
 )
+
+# BinnedSpikeTrain moves a spike that float rounding put just below a bin edge into the next bin,
+# which is the binning wanted here, and logs every move: that log would flood `neurosim show`.
+logging.getLogger(elephant.utils.__file__).setLevel(logging.ERROR)
 
 MIN_SPIKES = 3  # two intervals are the fewest that have a spread (CV, CV2, LV)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.analysis.cost import with_wall_time
 from neurosim.experiment.spec import Run
 from neurosim.learner import Budget, Recorder
 from neurosim.registry import LEARNERS
@@ -92,6 +93,9 @@ def execute_run(run: Run, workdir: Path) -> RunBundle:
         "evaluate_s": end - evaluate_start,
         "total_s": end - start,
     }
+    cost = learner.cost(task)
+    if cost is not None:
+        recorder.json("cost", with_wall_time(cost, timings, history.to_json()))
     write_json(workdir / "metrics.json", metrics)
     write_json(workdir / "history.json", history.to_json())
     write_json(workdir / "timings.json", timings)

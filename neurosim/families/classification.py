@@ -2,6 +2,8 @@
 
 Every classifier is scored the same way (accuracy of `predict` on val and test), and records its
 test predictions, so the report can draw confusion matrices for a spiking circuit and an MLP alike.
+Classifiers that expose their layers (`representations`) also record what those layers did on
+the shared probe set, so RDMs and CKA can compare a spiking circuit's code with an MLP's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from neurosim.families.representations import REPRESENTATION_PROBE_SIZE, record_representations
 from neurosim.learner import Learner, Recorder
 from neurosim.metrics import METRICS, Metric
 from neurosim.tasks.base import ClassificationTask
@@ -33,6 +36,7 @@ class Classifier(Learner):
 
     task_family: ClassVar[type] = ClassificationTask
     metrics: ClassVar[tuple[str, ...]] = ("accuracy",)
+    representation_unit: ClassVar[str] = "1"  # unit of what `representations` returns
 
     @abstractmethod
     def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
@@ -43,8 +47,20 @@ class Classifier(Learner):
         y = task.split(split).y
         return {"accuracy": float(np.mean(self.predict(task, split) == y))}
 
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """What each layer does on inputs `x`: layer name -> (len(x), units), input side first.
+
+        Default: nothing (the learner exposes no layers, and records no representations).
+        """
+        return {}
+
     def record(self, task: ClassificationTask, recorder: Recorder) -> None:
-        """Test predictions, for confusion matrices, with the task's per-sample facts."""
-        if recorder.enabled and "test" in task.splits:
-            y_pred = self.predict(task, "test")
-            recorder.predictions("test", task.split("test").y, y_pred, **task.sample_info("test"))
+        """Test predictions, for confusion matrices, with the task's per-sample facts, and the
+        layers' responses to the probe set."""
+        if not recorder.enabled or "test" not in task.splits:
+            return
+        y_pred = self.predict(task, "test")
+        recorder.predictions("test", task.split("test").y, y_pred, **task.sample_info("test"))
+        probe = task.probe_set(REPRESENTATION_PROBE_SIZE)
+        layers = self.representations(task, probe.x)
+        record_representations(recorder, probe, layers, self.representation_unit)

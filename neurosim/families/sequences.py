@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from neurosim.families.representations import REPRESENTATION_PROBE_SIZE, record_representations
 from neurosim.learner import Learner, Recorder
 from neurosim.metrics import METRICS, Metric
 from neurosim.tasks.sequences import SequenceTask
@@ -57,10 +58,21 @@ class SequenceLearner(Learner):
         data = task.split(split)
         return task.score(self.outputs(task, data.x), data.y)
 
+    def representations(self, task: SequenceTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """What each layer holds after reading sequences `x`: layer name -> (len(x), units).
+
+        Default: nothing. Only asked for tasks with one class label per sequence (seq-digits),
+        where sequences group into classes as images do.
+        """
+        return {}
+
     def record(self, task: SequenceTask, recorder: Recorder) -> None:
-        """The first probe sequences with their targets and this learner's outputs."""
-        if recorder.enabled:
-            probe = task.probe_set(N_PROBE_SEQUENCES)
-            recorder.arrays(
-                "probe_outputs", x=probe.x, y=probe.y, outputs=self.outputs(task, probe.x)
-            )
+        """The first probe sequences with their targets and this learner's outputs, and the
+        layers' states on the probe set where each sequence has one class."""
+        if not recorder.enabled:
+            return
+        probe = task.probe_set(N_PROBE_SEQUENCES)
+        recorder.arrays("probe_outputs", x=probe.x, y=probe.y, outputs=self.outputs(task, probe.x))
+        if not task.per_step and task.n_outputs > 1:
+            probe = task.probe_set(REPRESENTATION_PROBE_SIZE)
+            record_representations(recorder, probe, self.representations(task, probe.x))

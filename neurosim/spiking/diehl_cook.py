@@ -284,17 +284,26 @@ class DiehlCookCircuit:
         self.directory = cache_root() / "standalone" / f"diehl-cook-{config.key(rule)}"
 
     def present(
-        self, images: np.ndarray, initial_weights: np.ndarray, n_plastic: int, seed: int
+        self,
+        images: np.ndarray,
+        initial_weights: np.ndarray,
+        n_plastic: int,
+        seed: int,
+        initial_theta_mv: np.ndarray | None = None,
     ) -> SimulationResult:
         """Present every row of `images` in order, the first `n_plastic` with plasticity on.
 
-        The compiled schedule has a fixed duration; when re-presentations of silent images
-        overrun it, the same binary continues from the rows left, with the learned weights and
-        thresholds, instead of compiling a longer schedule.
+        Thresholds start at Diehl & Cook's initial value unless `initial_theta_mv` gives learned
+        ones (a replay of a trained network). `images` may have fewer rows than the compiled
+        schedule, so replays of different lengths share one binary. The compiled schedule has a
+        fixed duration; when re-presentations of silent images overrun it, the same binary
+        continues from the rows left, with the learned weights and thresholds, instead of
+        compiling a longer schedule.
         """
         config = self.config
-        if images.shape != (config.n_rows, config.n_inputs):
-            raise ValueError(f"images must have shape {(config.n_rows, config.n_inputs)}")
+        n_rows = len(images)
+        if images.ndim != 2 or images.shape[1] != config.n_inputs or n_rows > config.n_rows:
+            raise ValueError(f"images must have at most {config.n_rows} rows of {config.n_inputs}")
         with standalone_device(self.directory) as device, contextlib.ExitStack() as stack:
             with build_lock(self.directory):
                 objects = self._build(device)
@@ -302,19 +311,24 @@ class DiehlCookCircuit:
                 device.build(directory=str(self.directory), compile=True, run=False, clean=False)
                 build_time = time.perf_counter() - start
                 run_dir = stack.enter_context(private_copy(self.directory, device))
-            weights, theta = initial_weights, np.full(len(initial_weights), INITIAL_THETA_MV)
+            weights = initial_weights
+            theta = (
+                np.full(len(initial_weights), INITIAL_THETA_MV)
+                if initial_theta_mv is None
+                else initial_theta_mv
+            )
             result: SimulationResult | None = None
             done = 0
-            while done < config.n_rows:
-                rows = np.zeros_like(images)
-                rows[: config.n_rows - done] = images[done:]
+            while done < n_rows:
+                rows = np.zeros((config.n_rows, config.n_inputs))
+                rows[: n_rows - done] = images[done:]
                 run_args = {
                     objects["images"]: rows,
                     objects["syn"].w: weights.ravel().astype(np.float64),
                     objects["exc"].wsum: weights.sum(axis=1).astype(np.float64),
                     objects["exc"].theta: np.asarray(theta, dtype=np.float64) * mV,
                     objects["ctrl"].n_plastic: float(max(0, n_plastic - done)),
-                    objects["ctrl"].n_rows: float(config.n_rows - done),
+                    objects["ctrl"].n_rows: float(n_rows - done),
                 }
                 part = self._run_binary(device, objects, run_args, seed, run_dir)
                 if len(part.accepted_rows) == 0:

@@ -8,10 +8,13 @@ logistic regression on the spike counts measures how much the code carries linea
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
-from neurosim.activity import Activity, SpikeTrains
+from neurosim.activity import Activity
+from neurosim.analysis.cost import synaptic_events
 from neurosim.errors import ParameterError, UserError
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
@@ -29,6 +32,8 @@ from neurosim.spiking.diehl_cook import (
     SimulationResult,
     check_rule_fits,
 )
+from neurosim.spiking.encoding import poisson_rates
+from neurosim.spiking.presentations import Stimuli, presentation_activity
 from neurosim.spiking.rule_check import rule_from_params
 from neurosim.tasks.base import ClassificationTask
 
@@ -36,6 +41,8 @@ CURVE_BLOCK = 100  # training images per point of the online learning curve
 CURVE_MEMORY = 500  # images whose responses assign labels for the next block
 # What the circuit hands a rule besides its own traces; rate rules read spike traces as rates.
 SUPPORTED_SIGNALS = {"spike": {"v_post"}, "rate": {"x_pre", "y_post"}}
+# Replays compile schedules of 16, 32, 64, ... rows, so replays of similar length share a binary.
+REPLAY_ROWS = 16
 
 
 @dataclasses.dataclass
@@ -55,6 +62,9 @@ class STDPWTAParams:
     probe_c: float = 1.0
     schedule_slack: float = 1.2
     raster_digits: int = 5
+    # after the test split, the raster digits shown this many times more (plasticity off), so
+    # trial-to-trial variability has repeated presentations of one stimulus to work on
+    probe_repeats: int = 10
 
     def content_fingerprint(self) -> str:
         """What the rule file says, so that editing it in place gives new run ids."""
@@ -64,6 +74,8 @@ class STDPWTAParams:
         for name in ("n_neurons", "input_gain", "max_rate_hz", "presentation_ms", "weight_norm"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"{owner}: field '{name}' must be positive")
+        if self.probe_repeats < 0:
+            raise ParameterError(f"{owner}: field 'probe_repeats' must be >= 0")
         if self.schedule_slack < 1:
             raise ParameterError(f"{owner}: field 'schedule_slack' must be >= 1")
         rule = rule_from_params(self.rule, self.rule_parameters, owner, check_rule_fits)
@@ -85,7 +97,8 @@ class STDPWTALearner(Classifier):
     # no wall_time_s: the whole schedule runs as one compiled simulation
     budget_fields = frozenset({"epochs", "samples"})
     metrics = ("accuracy", "probe_accuracy", "spikes_per_image")
-    artifacts = ("receptive_fields", "json", "activity", "predictions")
+    representation_unit = "spikes"
+    artifacts = ("receptive_fields", "json", "activity", "predictions", "arrays")
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         p = self.params
@@ -97,10 +110,14 @@ class STDPWTALearner(Classifier):
             order = order[: budget.samples]
         eval_splits = [name for name in ("train", "val", "test") if name in task.splits]
         rows = [train.x[order]] + [task.split(name).x for name in eval_splits]
-        images = np.concatenate(rows)
-        initial_weights = rng.uniform(0, p.w_init_max, (p.n_neurons, task.n_features))
+        # last, so the rows before (and the metrics) are the same with and without them
+        shown = min(p.raster_digits, len(task.split("test")))
+        repeated = np.tile(task.split("test").x[:shown], (p.probe_repeats, 1))
+        images = np.concatenate([*rows, repeated])
+        n_task_rows = len(images) - len(repeated)
+        self.initial_weights_ = rng.uniform(0, p.w_init_max, (p.n_neurons, task.n_features))
         result = self._simulate(
-            task, images, initial_weights, len(order), epochs, int(rng.integers(2**31))
+            task, images, self.initial_weights_, len(order), epochs, int(rng.integers(2**31))
         )
 
         counts = counts_per_presentation(
@@ -122,15 +139,18 @@ class STDPWTALearner(Classifier):
         self.weights_ = result.weights
         self.theta_mv_ = result.theta_mv
         self.task_key_ = (task.name, task.seed, tuple(len(s) for s in task.splits.values()))
+        ends = result.accepted_times
         self.stats_ = {
-            "images_presented": int(len(images)),
-            "presentations": int(len(images) + np.sum(result.accepted_intensity - 2)),
-            "simulated_s": float(result.accepted_times[-1]),
+            "images_presented": int(n_task_rows),
+            "presentations": int(n_task_rows + np.sum(result.accepted_intensity[:n_task_rows] - 2)),
+            "simulated_s": float(ends[n_task_rows - 1]),
+            "repeat_presentations": int(len(repeated)),
+            "repeat_simulated_s": float(ends[-1] - ends[n_task_rows - 1]),
             "binary_rounds": result.rounds,
             "binary_wall_s": result.wall_time_s,
             "build_s": result.compile_time_s,
             "ms_per_image": 1000 * result.wall_time_s / len(images),
-            "mean_spikes_per_image": float(counts.sum(axis=1).mean()),
+            "mean_spikes_per_image": float(counts[:n_task_rows].sum(axis=1).mean()),
         }
         history = self._learning_curve(train.y[order], task)
         self._record(task, result, recorder)
@@ -144,17 +164,20 @@ class STDPWTALearner(Classifier):
         n_plastic: int,
         epochs: int,
         seed: int,
+        theta_mv: np.ndarray | None = None,
+        n_rows: int | None = None,
     ) -> SimulationResult:
         """Run the compiled circuit over the whole schedule (in several rounds if silent images
-        needed many re-presentations)."""
+        needed many re-presentations), compiled for `n_rows` rows (default: the images')."""
         p = self.params
         rule = find_rule(p.rule).with_parameters(**p.rule_parameters)
         period_s = (p.presentation_ms + p.rest_ms) / 1000
+        n_rows = n_rows or len(images)
         config = CircuitConfig(
             n_inputs=task.n_features,
             n_neurons=p.n_neurons,
-            n_rows=len(images),
-            duration_s=round(len(images) * period_s * p.schedule_slack + 1.0, 3),
+            n_rows=n_rows,
+            duration_s=round(n_rows * period_s * p.schedule_slack + 1.0, 3),
             presentation_ms=p.presentation_ms,
             rest_ms=p.rest_ms,
             max_rate_hz=p.max_rate_hz,
@@ -163,7 +186,7 @@ class STDPWTALearner(Classifier):
             theta_plus_mv=p.theta_plus_mv if p.theta_plus_mv is not None else 0.1 / epochs,
             weight_norm=p.weight_norm,
         )
-        return DiehlCookCircuit(config, rule).present(images, weights, n_plastic, seed)
+        return DiehlCookCircuit(config, rule).present(images, weights, n_plastic, seed, theta_mv)
 
     def _learning_curve(self, train_labels: np.ndarray, task: ClassificationTask) -> History:
         """Online accuracy while learning: each block is labelled by the neurons' assignments
@@ -197,6 +220,51 @@ class STDPWTALearner(Classifier):
     def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
         return vote(self._responses(task, split), self.assignments_, task.n_classes)
 
+    def cost(self, task: ClassificationTask) -> dict:
+        """Synaptic events per presentation: each input spike reaches all n excitatory neurons,
+        each excitatory spike its one inhibitory partner, each inhibitory spike the other n - 1.
+
+        Excitatory spikes are the counted ones (plastic presentations for training, the frozen
+        test pass for inference); input spikes their expectation, rate x presentation time;
+        inhibitory spikes equal excitatory ones (each drives its partner over threshold once,
+        as every stored recording shows).
+        """
+        p = self.params
+        n = p.n_neurons
+        fan_out = {"input": n, "exc": 1, "inh": n - 1}
+
+        def events(x: np.ndarray, counts: np.ndarray) -> float:
+            inputs = poisson_rates(x, p.max_rate_hz).sum(axis=1) * p.presentation_ms / 1000
+            exc = counts.sum(axis=1).mean()
+            return float(synaptic_events({"input": inputs.mean(), "exc": exc, "inh": exc}, fan_out))
+
+        stats = self.stats_
+        retries = stats["presentations"] / stats["images_presented"] - 1
+        return {
+            "op": "synaptic event",
+            "train_ops_per_sample": events(task.split("train").x, self.training_counts_),
+            "inference_ops_per_sample": events(task.split("test").x, self.responses_["test"]),
+            "inference_seconds_per_sample": stats["ms_per_image"] / 1000,
+            "how": f"presynaptic spikes x synapses each reaches (input x {n}, excitatory x 1,"
+            f" inhibitory x {n - 1}) per {p.presentation_ms:g} ms presentation: excitatory"
+            " spikes counted, input spikes expected from the Poisson rates (training: the"
+            " training split's mean image), inhibitory spikes equal to excitatory ones;"
+            f" re-presentations of silent images ({100 * retries:.1f} % more presentations),"
+            " plasticity's own updates and the rest periods are not counted; seconds per"
+            " inference: the compiled simulation's wall time per presented image",
+        }
+
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Excitatory spike counts per presentation (`exc`), from the frozen test pass of `fit`:
+        the circuit answers only the images it was shown, so `x` must open the test split."""
+        test = task.split("test").x
+        if not np.array_equal(x, test[: len(x)]):
+            raise UserError(
+                "learner 'stdp-wta' has spike counts for its task's test images only: "
+                "ask for representations of the first test images (the probe set)"
+            )
+        return {"exc": self._responses(task, "test")[: len(x)]}
+
     def evaluate(self, task: ClassificationTask, split: str) -> dict[str, float]:
         counts = self._responses(task, split)
         y = task.split(split).y
@@ -219,28 +287,90 @@ class STDPWTALearner(Classifier):
             theta_mv=self.theta_mv_,
         )
         recorder.json("simulation", self.stats_)
-        test = task.split("test")
-        first_test_row = len(result.accepted_rows) - len(test)
-        shown = min(self.params.raster_digits, len(test))
-        ends = result.accepted_times[first_test_row : first_test_row + shown]
-        presentation = self.params.presentation_ms / 1000
-        t0, t1 = ends[0] - presentation - 0.05, ends[-1] + 0.05
-        populations = {
-            "exc": (result.exc_times, result.exc_units),
-            "inh": (result.inh_times, result.inh_units),
-        }
-        activity = Activity(
-            spikes={
-                name: SpikeTrains(times - t0, units, self.params.n_neurons).window(0, t1 - t0)
-                for name, (times, units) in populations.items()
-            },
-            meta={
-                "time_offset_s": t0,  # times are relative to this moment of the simulation
-                "onsets": (ends - presentation - t0).tolist(),
-                "labels": test.y[:shown].tolist(),
-                "presentation_s": presentation,
-                "images": test.x[:shown].tolist(),
-                "image_shape": list(task.image_shape),
-            },
+        recorder.arrays(
+            "final_state",
+            weights=self.weights_,
+            theta_mv=self.theta_mv_,
+            assignments=self.assignments_,
+            initial_weights=self.initial_weights_,
+            **_linear_probe_arrays(self.probe_),
         )
+        p, test = self.params, task.split("test")
+        shown = min(p.raster_digits, len(test))
+        first_test_row = len(result.accepted_rows) - len(test) - shown * p.probe_repeats
+        stretches = [(first_test_row, shown)]
+        if p.probe_repeats:
+            stretches.append((first_test_row + len(test), shown * p.probe_repeats))
+        ids = np.tile(np.arange(shown), 1 + p.probe_repeats)
+        stimuli = Stimuli(test.x[:shown], ids, test.y[:shown], task.image_shape)
+        activity = self._presentations(result, stretches, stimuli, self.assignments_)
         recorder.activity(activity, probe=task.probe_set(shown).name, name="probe")
+
+    def _presentations(
+        self,
+        result: SimulationResult,
+        stretches: list[tuple[int, int]],
+        stimuli: Stimuli,
+        assignments: np.ndarray,
+    ) -> Activity:
+        p = self.params
+        return presentation_activity(
+            result,
+            stretches,
+            stimuli,
+            n_neurons=p.n_neurons,
+            presentation_s=p.presentation_ms / 1000,
+            rest_s=p.rest_ms / 1000,
+            assignments=np.asarray(assignments).tolist(),  # each exc unit's class, -1: silent
+        )
+
+    def replay(
+        self,
+        task: ClassificationTask,
+        state: dict[str, np.ndarray],
+        x: np.ndarray,
+        repeats: int = 1,
+    ) -> Activity:
+        """The stored circuit (weights and thresholds from "final_state") shown each row of `x`
+        `repeats` times in turn, plasticity off: the "probe" Activity of `fit`, for any stimuli.
+
+        The final Activity.weights["input_exc"] are the weights after the replay, equal to the
+        stored ones (nothing learns).
+        """
+        p = self.params
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or len(x) == 0 or x.shape[1] != task.n_features:
+            raise UserError(
+                f"learner 'stdp-wta' replays images of {task.n_features} pixels ({task.name}), "
+                f"got an array of shape {x.shape}: pass rows of the task's inputs"
+            )
+        if repeats < 1:
+            raise UserError(f"learner 'stdp-wta': repeats must be at least 1, got {repeats}")
+        if state["weights"].shape != (p.n_neurons, task.n_features):
+            raise UserError(
+                f"learner 'stdp-wta': the stored weights have shape {state['weights'].shape}, not "
+                f"({p.n_neurons}, {task.n_features}): replay with the run's own task and params"
+            )
+        ids = np.tile(np.arange(len(x)), repeats)
+        capacity = REPLAY_ROWS * 2 ** max(0, math.ceil(math.log2(len(ids) / REPLAY_ROWS)))
+        result = self._simulate(
+            task, x[ids], state["weights"], 0, 1, task.seed, state["theta_mv"], capacity
+        )
+        probe = task.probe_set(len(x))
+        labels = probe.y if len(probe) == len(x) and np.array_equal(probe.x, x) else None
+        stimuli = Stimuli(x, ids, labels, task.image_shape)
+        activity = self._presentations(result, [(0, len(ids))], stimuli, state["assignments"])
+        activity.weights["input_exc"] = result.weights
+        return activity
+
+
+def _linear_probe_arrays(probe: Pipeline) -> dict[str, np.ndarray]:
+    """The probe (standardise, then logistic regression) folded into one linear map on raw
+    counts: class scores = counts @ probe_coef.T + probe_intercept, one column per probe_classes."""
+    scaler, model = probe[0], probe[-1]
+    coef = model.coef_ / scaler.scale_
+    return {
+        "probe_coef": coef,
+        "probe_intercept": model.intercept_ - coef @ scaler.mean_,
+        "probe_classes": model.classes_,
+    }

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from neurosim.analysis.invariance import similarity_of, transformer_scores
+from neurosim.deep.cost import classifier_cost
 from neurosim.deep.models.convnet import build_cnn
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.models.spatial_transformer import (
@@ -26,6 +27,7 @@ from neurosim.deep.models.spatial_transformer import (
 )
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
+from neurosim.deep.representations import layer_responses, named_layers
 from neurosim.deep.trainer import Trainer, training_checks
 from neurosim.errors import ParameterError
 from neurosim.families.classification import Classifier
@@ -83,7 +85,7 @@ class ImageClassifier(Classifier):
 
     Params = ConvNetParams
     budget_fields = frozenset({"epochs", "samples", "wall_time_s"})
-    artifacts = ("predictions",)
+    artifacts = ("predictions", "activity")
     default_epochs = 60
 
     def build(self, task: ClassificationTask) -> nn.Module:
@@ -109,6 +111,19 @@ class ImageClassifier(Classifier):
         x, _ = to_tensors(task.split(split), self.device_)
         return logits(self.model_, x).argmax(dim=1).cpu().numpy()
 
+    def cost(self, task: ClassificationTask) -> dict:
+        """MACs of the trained network (stn: transformer, sampler and classifier) counted by
+        torch."""
+        train, batch = task.split("train"), self.params.batch_size
+        return classifier_cost(self.model_, train, batch, self.device_)
+
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Each conv block's feature maps after pooling (`conv1`, ...) flattened, the hidden
+        layer and the logits (`output`); for `stn`, those of the classifier behind the
+        transformer."""
+        body = self.model_.classifier if isinstance(self.model_, STClassifier) else self.model_
+        return layer_responses(self.model_, named_layers(body), x, self.device_)
+
     def classifier(self, task: ClassificationTask) -> nn.Module:
         p = self.params
         return build_cnn(
@@ -133,7 +148,7 @@ class STNLearner(ImageClassifier):
     name = "stn"
     Params = STNParams
     metrics = ("accuracy", "rotation_r", "scale_r", "centre_sd_ratio", "axis_sd_ratio")
-    artifacts = ("predictions", "arrays")
+    artifacts = ("predictions", "arrays", "activity")
 
     def build(self, task: ClassificationTask) -> nn.Module:
         p = self.params

@@ -108,7 +108,7 @@ class KrotovHopfieldLearner(Classifier):
     name = "krotov-hopfield"
     Params = KrotovHopfieldParams
     budget_fields = frozenset({"epochs", "samples", "wall_time_s"})
-    artifacts = ("receptive_fields", "predictions")
+    artifacts = ("receptive_fields", "predictions", "activity")
     default_epochs = 100
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
@@ -188,3 +188,9 @@ class KrotovHopfieldLearner(Classifier):
         data = task.split(split)
         x, _ = to_tensors(Split(self.features(data.x).cpu().numpy(), data.y), self.device_)
         return logits(self.readout_, x).argmax(dim=1).cpu().numpy()
+
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The hidden units' activity relu(W x)^n (`hidden`, before the readout's
+        standardisation) and the readout's logits (`output`)."""
+        out = logits(self.readout_, self.features(x))
+        return {"hidden": self._hidden(x).cpu().numpy(), "output": out.cpu().numpy()}

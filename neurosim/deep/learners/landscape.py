@@ -116,7 +116,7 @@ class LandscapeLearner(MLPLearner):
     name = "mlp-landscape"
     Params = LandscapeParams
     metrics = ("accuracy", *LANDSCAPE_METRICS)
-    artifacts = (*MLPLearner.artifacts, "arrays")
+    artifacts = MLPLearner.artifacts  # its landscapes are arrays too
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
         p = self.params

@@ -16,9 +16,11 @@ import torch
 
 from neurosim.activity import Activity, Signal
 from neurosim.deep.callbacks import Callback
+from neurosim.deep.cost import classifier_cost
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
+from neurosim.deep.representations import layer_responses, named_layers
 from neurosim.deep.trainer import Trainer, TrainResult, training_checks
 from neurosim.families.classification import Classifier
 from neurosim.learner import Budget, History, Recorder
@@ -76,7 +78,7 @@ class MLPLearner(Classifier):
     name = "mlp"
     Params = MLPParams
     budget_fields = frozenset({"epochs", "samples", "wall_time_s"})
-    artifacts = ("receptive_fields", "activity", "predictions")
+    artifacts = ("receptive_fields", "activity", "predictions", "arrays")
     default_epochs = 100
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
@@ -119,11 +121,47 @@ class MLPLearner(Classifier):
         x, _ = to_tensors(task.split(split), self.device_)
         return logits(self.model_, x).argmax(dim=1).cpu().numpy()
 
+    def cost(self, task: ClassificationTask) -> dict:
+        """MACs of the trained network counted by torch (fa/dfa: their own backward passes)."""
+        train, batch = task.split("train"), self.params.batch_size
+        return classifier_cost(self.model_, train, batch, self.device_)
+
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every hidden layer after its nonlinearity (`hidden`, `hidden2`, ...), then the logits
+        (`output`)."""
+        return layer_responses(self.model_, named_layers(self.model_), x, self.device_)
+
+    def replay(
+        self,
+        task: ClassificationTask,
+        state: dict[str, np.ndarray],
+        x: np.ndarray,
+        repeats: int = 1,
+    ) -> Activity:
+        """The stored network (its state_dict from "final_state") on inputs `x`: every layer, one
+        row per stimulus. The network is deterministic in eval mode, so repeats would be
+        identical rows: they are not made."""
+        model = self.build(task)
+        model.load_state_dict({key: torch.from_numpy(np.array(v)) for key, v in state.items()})
+        layers = layer_responses(model, named_layers(model), x, torch.device("cpu"))
+        t = np.arange(len(x), dtype=np.float64)
+        return Activity(
+            signals={name: Signal(t=t, values=values) for name, values in layers.items()},
+            meta={
+                "layers": list(layers),
+                "note": "one row per stimulus (t is its index); the network is deterministic, "
+                f"so each of the {repeats} repeats asked for would give the same row",
+            },
+        )
+
     def _record(self, task: ClassificationTask, recorder: Recorder) -> None:
-        """First-layer weights as receptive fields, and what the first test samples evoked.
+        """First-layer weights as receptive fields, what the first test samples evoked, and the
+        final state_dict (for `replay`).
 
         Mirrors what the spiking learners record, so plots can put both side by side.
         """
+        state = self.model_.state_dict()
+        recorder.arrays("final_state", **{k: v.detach().cpu().numpy() for k, v in state.items()})
         recorder.receptive_fields(
             self.model_[0].weight.detach().cpu().numpy(),
             signed=True,

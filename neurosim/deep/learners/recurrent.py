@@ -18,6 +18,7 @@ import torch
 
 from neurosim.activity import Activity, Signal
 from neurosim.deep.bptt import SequenceObjective
+from neurosim.deep.cost import trainer_cost
 from neurosim.deep.gradients_through_time import GradientsThroughTime
 from neurosim.deep.models.cells import CellName
 from neurosim.deep.models.sequence import InitName, PathName, SequenceModel, initialise
@@ -164,6 +165,31 @@ class RecurrentLearner(SequenceLearner):
     def outputs(self, task: SequenceTask, x: np.ndarray) -> np.ndarray:
         inputs = torch.as_tensor(x, dtype=torch.float32, device=self.device_)
         return self.objective_.predict(self.model_, inputs).cpu().numpy()
+
+    def representations(self, task: SequenceTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The hidden state after the last step (what the readout sees) and the logits."""
+        inputs = torch.as_tensor(x, dtype=torch.float32, device=self.device_)
+        self.model_.eval()
+        with torch.inference_mode():
+            hidden, _ = self.model_.core(inputs)
+            last = hidden[:, -1]
+            output = self.model_.readout(last)
+        return {"hidden": last.cpu().numpy(), "output": output.cpu().numpy()}
+
+    def cost(self, task: SequenceTask) -> dict:
+        """MACs per sequence counted by torch on the readable twin (torch's counter does not
+        see inside the fused LSTM kernel): every step forward, backprop through time back (in
+        chunks with `tbptt`); the inference time is the trained path's."""
+        return trainer_cost(
+            self.model_,
+            self.objective_,
+            task.split("train"),
+            self.params.batch_size,
+            self.device_,
+            what=f"training sequences of {task.steps} steps (a sample is a sequence)",
+            infer=self.objective_.predict,
+            count_on=self.model_.readable(),
+        )
 
     def _record_gates(self, task: SequenceTask, recorder: Recorder) -> None:
         """Every gate, cell and hidden value of the trained net on the first probe sequence."""

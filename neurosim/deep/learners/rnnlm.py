@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurosim.activity import Activity, Signal
+from neurosim.deep.cost import HOW, torch_cost
 from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
 from neurosim.deep.models.cells import CellName
 from neurosim.deep.models.language_model import LanguageModel, States, detach_states
@@ -222,6 +223,35 @@ class RNNLMLearner(LanguageLearner):
             if clock.expired():
                 break
         return (loss_sum / max(seen, 1)).item(), seen
+
+    def cost(self, task: LanguageTask) -> dict:
+        """MACs per predicted token counted by torch on the readable twin (the counter does not
+        see inside fused LSTM kernels), on one chunk of `bptt` steps of every training column."""
+        p = self.params
+        stream = batchify(torch.as_tensor(task.split("train"), device=self.device_), p.batch_size)
+        steps = min(p.bptt, stream.shape[1] - 1)
+        x, y = stream[:, :steps], stream[:, 1 : steps + 1]
+
+        def losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[torch.Tensor]:
+            logits, _ = model(x)
+            return [F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))]
+
+        def infer(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+            model.eval()
+            with torch.inference_mode():
+                return model(x)[0]
+
+        what = f"predicted tokens ({len(x)} columns x {steps} steps; a sample is a token)"
+        return torch_cost(
+            self.model_,
+            x,
+            y,
+            losses=losses,
+            how=HOW.format(n=y.numel(), what=what),
+            infer=infer,
+            count_on=self.model_.readable(),
+            samples=y.numel(),
+        )
 
     def token_log_probs(self, task: LanguageTask, tokens: np.ndarray) -> np.ndarray:
         return self._log_probs(tokens, self.params.score_columns)

@@ -177,7 +177,7 @@ class ThreeFactorLearner(Classifier):
     name = "three-factor"
     Params = ThreeFactorParams
     budget_fields = frozenset({"epochs", "samples", "wall_time_s"})
-    artifacts = ("receptive_fields", "predictions")
+    artifacts = ("receptive_fields", "predictions", "activity")
     default_epochs = 50
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
@@ -253,3 +253,10 @@ class ThreeFactorLearner(Classifier):
         x = torch.as_tensor(task.split(split).x, dtype=torch.float32, device=self.device_)
         _, probabilities = self.net_.forward(x)
         return probabilities.argmax(dim=1).cpu().numpy()
+
+    def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The hidden layer without noise (`hidden`) and the logits W2 h + b2 (`output`)."""
+        x_tensor = torch.as_tensor(x, dtype=torch.float32, device=self.device_)
+        hidden, _ = self.net_.forward(x_tensor)
+        out = hidden @ self.net_.w2.T + self.net_.b2
+        return {"hidden": hidden.cpu().numpy(), "output": out.cpu().numpy()}

@@ -9,14 +9,17 @@ model kept is the best greedy evaluation.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from neurosim.deep.cost import count_macs, inference
 from neurosim.deep.device import choose_device, is_device_name, use_torch_threads
 from neurosim.deep.models.q_network import build_q_network
 from neurosim.deep.optimizers import OptimizerName, make_optimizer
@@ -27,6 +30,8 @@ from neurosim.learner import Recorder
 from neurosim.params import check_fields
 from neurosim.registry import LEARNERS
 from neurosim.tasks.control import ControlTask
+
+ACT_TIMING_CALLS = 200  # one call takes microseconds: time many
 
 
 @dataclasses.dataclass
@@ -244,3 +249,39 @@ class DQN(ControlAgent):
 
     def act(self, observation: np.ndarray) -> int:
         return self.policy_(observation)
+
+    def cost(self, task: ControlTask) -> dict:
+        """MACs per environment step counted by torch on copies of the trained networks: one
+        forward to act, and in steady state `gradient_steps / train_freq` updates per step."""
+        p: DQNParams = self.params
+        q_network = copy.deepcopy(self.q_network_)
+        target_network = copy.deepcopy(self.q_network_).requires_grad_(False)
+        optimizer = make_optimizer(
+            p.optimizer, q_network.parameters(), p.lr, device_type=self.device_.type
+        )
+        one_update = dataclasses.replace(p, gradient_steps=1)
+        rng = np.random.default_rng(task.seed)
+        update = count_macs(
+            lambda: train_burst(one_update, self.replay_, rng, q_network, target_network, optimizer)
+        )
+        observation = np.zeros(task.observation_size, dtype=np.float32)
+        act = count_macs(
+            lambda: inference(q_network, torch.as_tensor(observation, device=self.device_)[None])
+        )
+        start = time.perf_counter()
+        for _ in range(ACT_TIMING_CALLS):
+            self.policy_(observation)
+        acting_s = (time.perf_counter() - start) / ACT_TIMING_CALLS
+        return {
+            "op": "MAC",
+            "train_ops_per_sample": act + update * p.gradient_steps / p.train_freq,
+            "inference_ops_per_sample": act,
+            "inference_seconds_per_sample": acting_s,
+            "how": "MACs per environment step counted by torch's FlopCounterMode: inference is"
+            " one forward of the Q-network on one observation; training adds to it the steady"
+            f" state's {p.gradient_steps} updates per {p.train_freq} steps, each on a minibatch"
+            f" of {p.batch_size} (target and online forwards on the next states, online forward"
+            " and backward on the states); the warm-up without updates, random exploratory"
+            " actions that need no forward, elementwise work and the optimizer's update are not"
+            " counted; seconds per inference: the numpy policy's time to act once",
+        }

@@ -72,7 +72,7 @@ def spiking_activity(context: ReportContext, groups: Sequence[RunGroup]) -> list
             probe = str(entry.meta.get("probe", entry.name))
             blocks.append(Heading(group.title))
             blocks += _raster(activity, f"{group.title}, seed {run.seed}, {probe}", group, probe)
-            blocks += _statistics(activity)
+            blocks += statistics_blocks(activity)
             break
     return blocks
 
@@ -94,7 +94,9 @@ def _raster(activity: Activity, title: str, group: RunGroup, probe: str) -> list
     ]
 
 
-def _statistics(activity: Activity) -> list[Block]:
+def statistics_blocks(activity: Activity) -> list[Block]:
+    """The statistics table of a spiking recording and the note saying what each column is
+    (also drawn by `neurosim show`)."""
     t0, t1, window = recording_span(activity)
     summary = population_summary(activity, t0, t1, window)
     trial = any(np.isfinite(s["repeats"]) for s in summary.values())
