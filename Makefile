@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization credit-assignment test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization credit-assignment activity test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ generalization: install
 # direct and plain feedback alignment, and backprop on the digits (about 4 min on 2 cores).
 credit-assignment: install
 	$(VENV)/bin/neurosim run experiments/credit_assignment.toml --jobs $(JOBS)
+
+# Activity analysed alike for spiking and backprop learners: elephant spike statistics, RDMs and
+# CKA on the same probe digits, learned weights as graphs, cost per sample.
+activity: install
+	$(VENV)/bin/neurosim run experiments/activity.toml --jobs $(JOBS)
 
 test: install
 	$(PY) -m pytest -q -m "not slow"

@@ -1,4 +1,5 @@
-"""The `neurosim` command: run experiments, rebuild their reports, list what can be named.
+"""The `neurosim` command: run experiments, rebuild their reports, show or export one stored run,
+list what can be named.
 
 Anything the user got wrong ends as one line `neurosim: error: <message>` and exit status 2,
 never a traceback; a crashed run is stored as failed and named at the end (exit status 1).
@@ -35,6 +36,7 @@ EXIT_RUN_FAILED = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT
 DEFAULT_RESULTS = Path("results")
 DEFAULT_RULE_CHECKS = Path("rule-checks")
+DEFAULT_SHOWN = Path("shown")
 
 
 def _show(store: Store, experiment: str, records: list[RunRecord]) -> None:
@@ -203,6 +205,21 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    if args.stimuli is not None and args.stimuli < 1:
+        raise UserError(f"--stimuli {args.stimuli}: give a positive number of probe stimuli")
+    if args.repeats < 1:
+        raise UserError(f"--repeats {args.repeats}: give a positive number of repeats")
+    run = open_run(args.run, args.results)
+    from neurosim.show import show_run  # matplotlib, elephant: only when drawing
+
+    out_dir = args.out or DEFAULT_SHOWN / run.run_id
+    result = show_run(run, out_dir, stimuli=args.stimuli, repeats=args.repeats)
+    print(f"{run.title} (run {run.run_id}): {len(result.figures)} figures in {out_dir}")
+    print(f"page: {result.html}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     run = open_run(args.run, args.results)
     from neurosim.analysis.nwb import export_nwb  # pynwb: imported only when exporting
@@ -265,6 +282,28 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--experiment", help="only this experiment")
     report.add_argument("--json", action="store_true", help="print every stored run as JSON")
     report.set_defaults(command=cmd_report)
+
+    show = commands.add_parser(
+        "show", help="draw a stored run's activity, weights and statistics (nothing is rerun)"
+    )
+    _run_argument(show)
+    show.add_argument(
+        "--out", type=Path, help="folder for the figures and page (default: shown/<run id>)"
+    )
+    show.add_argument(
+        "--stimuli",
+        type=int,
+        metavar="N",
+        help="also replay the stored network on the first N probe stimuli (no retraining)",
+    )
+    show.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        metavar="R",
+        help="with --stimuli: present each stimulus R times (trial-to-trial variability)",
+    )
+    show.set_defaults(command=cmd_show)
 
     export = commands.add_parser("export", help="write a stored run in a standard format (NWB)")
     _run_argument(export)
