@@ -47,7 +47,9 @@ def test_load_run_finds_the_one_run_by_label_and_seed(stored: Path):
 
 
 def test_load_run_names_the_candidates_when_several_match(stored: Path):
-    with pytest.raises(UserError, match=r"2 stored runs match label='logreg'.*seed 0.*seed 1"):
+    with pytest.raises(
+        UserError, match=r"2 stored runs match label='logreg'.*seed 0 \(run [0-9a-f]{16}\).*seed 1"
+    ):
         load_run(stored, label="logreg")
     with pytest.raises(UserError, match=r"no stored run .* \(experiment/label\): tiny/logreg"):
         load_run(stored, label="nope")

@@ -18,6 +18,7 @@ from neurosim.activity import Activity
 from neurosim.artifacts import Artifacts
 from neurosim.errors import UserError
 from neurosim.experiment.store import INDEX, RunRecord, Store
+from neurosim.grid import grid_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,12 +144,19 @@ def load_run(
             f"no stored run in '{results}' matches {asked or 'nothing'}; "
             f"stored (experiment/label): {', '.join(labels) or 'none'}"
         )
-    candidates = sorted({f"{r.experiment}/{r.label} seed {r.seed}" for r in matches})
+    candidates = sorted({_name(record) for record in matches})
     shown = ", ".join(candidates[:8]) + (" ..." if len(candidates) > 8 else "")
     raise UserError(
         f"{len(unique)} stored runs match {asked or 'nothing'}: {shown}; "
-        "give experiment, label and seed"
+        "give experiment, label and seed, or run_id"
     )
+
+
+def _name(record: RunRecord) -> str:
+    """How a candidate is listed: experiment/label, its grid point if any, and the seed."""
+    grid = record.config.get("grid") or {}
+    point = f" [{grid_text(grid)}]" if grid else ""
+    return f"{record.experiment}/{record.label}{point} seed {record.seed} (run {record.run_id})"
 
 
 def open_run(ref: str | Path, results: str | Path = "results") -> StoredRun:
