@@ -43,7 +43,7 @@ def test_units_are_drawn_grouped_by_preferred_class_with_silent_units_last():
     # class 3: units 1 and 3 (rows 0, 1); class 5: unit 0 (row 2); silent unit 2 (row 3)
     assert (rows[0.1], rows[0.2], rows[0.6]) == (0, 1, 2)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["3", "5", "silent"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["3", "5", "no class"]
     assert ax.get_yticks().tolist() == [0.5, 2.0, 3.0]
     fig.savefig(io.BytesIO(), format="png", dpi=40)
 
@@ -54,7 +54,7 @@ def test_the_learners_assignments_order_the_excitatory_units():
     )
     rows = dot_rows(fig)
     assert (rows[0.2], rows[0.6], rows[0.1]) == (0, 1, 2)  # unit 3, then units 0 and 1
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["3", "5", "silent"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["3", "5", "no class"]
 
 
 def test_each_presentation_in_the_window_is_shaded_for_its_duration():

@@ -78,3 +78,41 @@ def test_a_runs_activity_and_arrays_are_one_call_away(stored: Path):
     assert run.arrays("no-such-array") is None
     with pytest.raises(UserError, match="recorded an activity named 'gates'; recorded activities:"):
         run.activity("gates")
+
+
+def test_show_and_export_take_a_run_id_prefix_from_the_command_line(
+    stored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from neurosim.cli import main
+
+    run = load_run(stored, label="mlp-adam", seed=0)
+    out = tmp_path / "figures"
+    assert main(["show", run.run_id[:8], "--results", str(stored), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"digits / mlp-adam seed 0 (run {run.run_id})" in printed
+    assert (out / "show.html").exists() and len(list(out.glob("*.png"))) >= 3
+    nwb = tmp_path / "run.nwb"
+    assert main(["export", str(run.directory), "--nwb", str(nwb)]) == 0
+    assert nwb.stat().st_size > 0 and f"-> {nwb}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "ffffffff"], "no run 'ffffffff'"),
+        (["show", "RUN", "--stimuli", "0"], "--stimuli 0: give a positive number"),
+        (["show", "RUN", "--stimuli", "2", "--repeats", "0"], "--repeats 0: give a positive"),
+        (["export", "ffffffff", "--nwb", "x.nwb"], "no run 'ffffffff'"),
+    ],
+)
+def test_command_line_mistakes_are_one_sentence_and_exit_2(
+    stored: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+):
+    from neurosim.cli import main
+
+    run_id = load_run(stored, label="logreg", seed=0).run_id
+    argv = [run_id if arg == "RUN" else arg for arg in argv]
+    assert main([*argv, "--results", str(stored)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("neurosim: error: ") and message in error
+    assert "Traceback" not in error

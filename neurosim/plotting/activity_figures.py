@@ -10,13 +10,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from neurosim.activity import Activity, SpikeTrains
-from neurosim.plotting.raster import SILENT
+from neurosim.plotting.raster import SILENT, mark_class_groups
 from neurosim.plotting.sequences import signal_colours
 
 Curve = tuple[np.ndarray, np.ndarray]  # (times in s, values)
@@ -57,7 +56,7 @@ def plot_raster_with_rate(
     for ax, name in zip(axes, names, strict=False):
         trains, drawn = shown_trains[name], rows[name]
         if classes is not None and name in classes:
-            _name_groups(ax, np.asarray(classes[name])[drawn], class_names)
+            mark_class_groups(ax, np.asarray(classes[name])[drawn], class_names)
             label = f"{name} by class\n({len(drawn)} of {trains.n_units} fired)"
         else:
             label = f"{name} unit"
@@ -362,17 +361,6 @@ def _rows(trains: SpikeTrains, classes: np.ndarray | None) -> np.ndarray:
     fired = np.flatnonzero(np.bincount(trains.units, minlength=trains.n_units))
     fired_classes = np.asarray(classes)[fired]
     return fired[np.lexsort((fired_classes, fired_classes == SILENT))]
-
-
-def _name_groups(ax: Axes, sorted_classes: np.ndarray, names: Sequence[str]) -> None:
-    """A line between groups of rows and each group's class name at its centre."""
-    starts = np.flatnonzero(np.r_[True, sorted_classes[1:] != sorted_classes[:-1]])
-    stops = np.r_[starts[1:], len(sorted_classes)]
-    for stop in stops[:-1]:
-        ax.axhline(stop - 0.5, color="0.7", lw=0.5)
-    ticks = ["silent" if c == SILENT else names[c] for c in sorted_classes[starts]]
-    ax.set_yticks((starts + stops - 1) / 2, ticks, fontsize=7)
-    ax.tick_params(axis="y", length=0)
 
 
 def _units_by_preferred_class(values: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -85,7 +85,7 @@ def plot_raster(
         if classes is None:
             ax.set_ylabel(f"{name}\nunit")
         else:
-            _mark_classes(ax, classes[0][order], classes[1])
+            mark_class_groups(ax, classes[0][order], classes[1])
             ax.set_ylabel(f"{name} units\nby preferred class")
         for onset in onsets[shown]:
             ax.axvspan(onset * scale, (onset + duration) * scale, color="tab:blue", alpha=0.1, lw=0)
@@ -150,14 +150,14 @@ def _sorted_units(classes: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(len(classes)), classes, classes == SILENT))
 
 
-def _mark_classes(ax, sorted_classes: np.ndarray, names: list[str]) -> None:
+def mark_class_groups(ax, sorted_classes: np.ndarray, names: Sequence[str]) -> None:
     """Class names at the centre of each group of rows, and a line between groups."""
     starts = np.flatnonzero(np.r_[True, sorted_classes[1:] != sorted_classes[:-1]])
     stops = np.r_[starts[1:], len(sorted_classes)]
     for stop in stops[:-1]:
         ax.axhline(stop - 0.5, color="0.6", lw=0.5)
     ax.set_yticks((starts + stops - 1) / 2)
-    ticks = ["silent" if c == SILENT else names[c] for c in sorted_classes[starts]]
+    ticks = ["no class" if c == SILENT else names[c] for c in sorted_classes[starts]]
     ax.set_yticklabels(ticks, fontsize=7)
     ax.tick_params(axis="y", length=0)
 

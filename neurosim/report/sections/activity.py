@@ -30,7 +30,9 @@ _STIMULUS_CAPTION = (
     " grouped by preferred class, named on the left: the label the learner assigned them where"
     " it did, else the class whose presentations drew the most spikes. A selective population"
     " fires in the group of the presented class; a stimulus shown again shows how reliably it"
-    " does."
+    " does. Units in 'no class' fired during no presentation. Spikes between bands come from a"
+    " presentation that drew too few spikes and was repeated at a higher input rate (Diehl &"
+    " Cook's rule), so only its accepted repeat is shaded."
 )
 _EPISODE_CAPTION = (
     "One dot per spike, one panel per population, over the first {seconds:g} s of the recording"
