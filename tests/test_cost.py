@@ -25,6 +25,8 @@ from neurosim.report.context import ReportContext
 from neurosim.report.document import Paragraph, Table
 from neurosim.report.grouping import group_runs
 from neurosim.report.sections.cost import cost, si
+from neurosim.spiking.liquid import Wiring
+from neurosim.spiking.reservoir import ReservoirLearnerLSM
 from neurosim.spiking.stdp_wta import STDPWTALearner
 from neurosim.tasks import make_task
 from neurosim.tasks.base import Split
@@ -238,3 +240,87 @@ def test_cost_table_puts_both_units_side_by_side(tmp_path: Path):
     notes = [b.text for b in blocks if isinstance(b, Paragraph)]
     assert "stdp: spikes x fan-out." in notes
     assert "ngram: counts no operations." in notes
+
+
+def test_three_factor_counts_two_forwards_and_two_outer_products_without_learning():
+    """64 -> 8 -> 10: a forward is 592 MACs; a step samples with one forward, the update
+    recomputes it and forms xi x^T (64 x 8) and (onehot - p) h^T (8 x 10)."""
+    task = make_task("digits", 0, subset=100)
+    learner = LEARNERS.get("three-factor")(hidden=8)
+    learner.fit(task, Budget(epochs=1), Recorder(None))
+    before = [t.clone() for t in learner.net_.tensors()]
+    result = learner.cost(task)
+    forward = 64 * 8 + 8 * 10
+    assert result["inference_ops_per_sample"] == forward
+    assert result["train_ops_per_sample"] == 2 * forward + 64 * 8 + 8 * 10
+    assert all(torch.equal(a, b) for a, b in zip(before, learner.net_.tensors(), strict=True))
+
+
+def test_krotov_hopfield_spreads_its_unsupervised_phase_over_the_readout_samples():
+    """The local rule's step is two hidden x input products per sample (currents, g^T v), the
+    features one, the readout's step its forward and weight gradient (8 x 10 each); the
+    unsupervised epochs and the features of train and val, over the readout's samples."""
+    task = make_task("digits", 0, subset=100)
+    learner = LEARNERS.get("krotov-hopfield")(hidden=8, k=2, unsupervised_epochs=3)
+    learner.fit(task, Budget(epochs=2), Recorder(None))
+    result = learner.cost(task)
+    n_train, n_val = len(task.split("train")), len(task.split("val"))
+    samples = 2 * n_train  # two readout epochs
+    unsupervised = 3 * n_train * 2 * 64 * 8 + (n_train + n_val) * 64 * 8
+    assert result["inference_ops_per_sample"] == 64 * 8 + 8 * 10
+    assert result["train_ops_per_sample"] == pytest.approx(2 * 8 * 10 + unsupervised / samples)
+    assert learner.history_.rows[-1]["samples"] == samples
+
+
+def test_esn_counts_its_graph_edges_and_input_weights_each_step():
+    """10 units on an Erdos-Renyi graph, 2 inputs, 10 steps, one value read at the end by
+    10 weights; training adds the one penalty's normal equations (11 x 11 and 11 x 1)."""
+    task = make_task("adding", 0, T=10, n_train=32, n_val=16, n_test=16)
+    learner = LEARNERS.get("esn")(n_units=10, mean_degree=3.0, ridge=1e-3)
+    learner.fit(task, Budget(), Recorder(None))
+    result = learner.cost(task)
+    edges = learner.graph_.number_of_edges()
+    sequence = 10 * (edges + 2 * 10) + 10
+    assert result["op"] == "MAC"
+    assert result["inference_ops_per_sample"] == sequence
+    assert result["train_ops_per_sample"] == sequence + 11 * 12
+    assert f"{edges} nonzeros" in result["how"]
+
+
+class OneSequenceTask:
+    """One test sequence of 2 steps on 2 channels: channel 0 at 1.0 then 0.5, channel 1 off."""
+
+    n_inputs, steps = 2, 2
+
+    def split(self, name: str) -> Split:
+        return Split(np.array([[[1.0, 0.0], [0.5, 0.0]]]), np.array([0]))
+
+
+def test_reservoir_events_weigh_its_kept_spikes_by_out_degree():
+    """Units 0, 1, 3 excitatory, 2 and 4 inhibitory; edges 0->1, 0->2, 1->2, 2->0, 4->0, 4->3.
+    Spikes: excitatory ranks 0, 0, 2 (units 0, 0, 3) and inhibitory rank 1 (unit 4): 2 + 2 + 0
+    + 2 recurrent events. Channel 0's two input neurons reach 3 and 1 liquid neurons; at
+    100 Hz for 20 ms, 2 spikes each in step 1 and 1 in step 2: 3 x (3 + 1) = 12 input events."""
+    learner = ReservoirLearnerLSM(
+        n_units=5, mean_degree=2.0, max_rate_hz=100.0, step_ms=20.0, inputs_per_channel=2
+    )
+    learner.wiring_ = Wiring(
+        sources=np.array([0, 0, 1, 2, 4, 4]),
+        targets=np.array([1, 2, 2, 0, 0, 3]),
+        weights=np.ones(6),
+        use=np.ones(6),
+        depression_s=np.ones(6),
+        facilitation_s=np.ones(6),
+        delays=np.ones(6),
+        excitatory=np.array([True, True, False, True, False]),
+        input_sources=np.array([0, 0, 0, 1, 2]),  # input neurons 0, 1: channel 0; 2: channel 1
+        input_targets=np.array([0, 1, 3, 2, 4]),
+    )
+    learner.raster_ = {
+        "exc": (np.array([0.001, 0.002, 0.003]), np.array([0, 0, 2])),
+        "inh": (np.array([0.004]), np.array([1])),
+    }
+    result = learner.cost(OneSequenceTask())
+    assert result["op"] == "synaptic event"
+    assert result["inference_ops_per_sample"] == pytest.approx(6 + 12)
+    assert result["train_ops_per_sample"] == result["inference_ops_per_sample"]

@@ -10,6 +10,7 @@ slowly it forgets sets the memory capacity. Only the linear readout of x is trai
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Literal
 
 import networkx as nx
@@ -23,7 +24,7 @@ from neurosim.families.sequences import N_PROBE_SEQUENCES
 from neurosim.graphs import adjacency, make_graph
 from neurosim.learner import Recorder
 from neurosim.registry import LEARNERS
-from neurosim.reservoirs import ReservoirLearner, ReservoirParams, graph_record
+from neurosim.reservoirs import RIDGES, ReservoirLearner, ReservoirParams, graph_record
 from neurosim.tasks.sequences import SequenceTask
 
 
@@ -100,6 +101,42 @@ class ESNLearner(ReservoirLearner):
 
     def states(self, task: SequenceTask, x: np.ndarray) -> np.ndarray:
         return self.run(np.asarray(x, dtype=np.float64), self.w_in_, task.per_step)
+
+    def cost(self, task: SequenceTask) -> dict:
+        """MACs per sequence from the weights: each step the recurrent matrix's nonzeros and
+        the input weights, then the readout at every step it reads. Training adds, per penalty
+        tried, the normal equations' sums; the validation passes, linear solves and logistic
+        fits are not counted, so it is a floor."""
+        p = self.params
+        step = int(np.count_nonzero(self.w_)) + self.w_in_.size
+        weights = getattr(self.readout_, "weights_", None)  # intercept row, then weights
+        model = getattr(self.readout_, "model_", None)  # logistic regression (class targets)
+        per_read = (0 if weights is None else weights[1:].size) + (
+            0 if model is None else model.coef_.size
+        )
+        reads = task.steps if task.per_step else 1
+        sequence = task.steps * step + reads * per_read
+        tried = 1 if p.ridge is not None or "val" not in task.splits else len(RIDGES)
+        rows = 0 if weights is None else weights.shape[0]
+        normal_equations = reads * rows * (rows + (0 if weights is None else weights.shape[1]))
+        training = sequence + tried * normal_equations
+        test = task.split("test").x
+        start = time.perf_counter()
+        self.outputs(task, test)
+        return {
+            "op": "MAC",
+            "train_ops_per_sample": float(training),
+            "inference_ops_per_sample": float(sequence),
+            "inference_seconds_per_sample": (time.perf_counter() - start) / len(test),
+            "how": f"counted from the weights, per sequence of {task.steps} steps: the recurrent"
+            f" matrix's {int(np.count_nonzero(self.w_))} nonzeros (numpy multiplies it dense)"
+            f" and the {self.w_in_.size} input weights each step, the readout's {per_read}"
+            f" weights at each step read ({reads} per sequence); training: the states and"
+            f" readout of each training sequence, plus for each of the {tried} penalties tried"
+            " the normal equations' X^T X and X^T y sums (none for a logistic readout); the"
+            " validation passes (one per penalty), the linear solves, the logistic fits and"
+            " the memory-capacity probe are not counted, so training is a floor",
+        }
 
     def graph_record(self) -> dict[str, object]:
         radius = float(np.abs(np.linalg.eigvals(self.w_)).max())

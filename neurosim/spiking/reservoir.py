@@ -120,6 +120,40 @@ class ReservoirLearnerLSM(ReservoirLearner):
             self.states_.update(zip([keys[i] for i in missing], simulated, strict=True))
         return np.stack([self.states_[key] for key in keys])
 
+    def cost(self, task: SequenceTask) -> dict:
+        """Synaptic events of the one sequence whose spikes the liquid keeps (the first test
+        sequence, its raster): each liquid spike counts its unit's recurrent out-degree, each
+        input spike the liquid neurons its input neuron reaches, input spikes expected from the
+        Poisson rates. Training runs every sequence through the same liquid once, so a
+        training sequence is taken to cost the same; the readout's fit is not counted."""
+        p, wiring = self.params, self.wiring_
+        out_degree = np.bincount(wiring.sources, minlength=p.n_units)
+        units = {
+            "exc": np.flatnonzero(wiring.excitatory),
+            "inh": np.flatnonzero(~wiring.excitatory),
+        }
+        spikes = {kind: len(self.raster_[kind][1]) for kind in units}
+        recurrent = sum(
+            int(out_degree[units[kind][i]].sum()) for kind, (_, i) in self.raster_.items()
+        )
+        n_inputs = task.n_inputs * p.inputs_per_channel
+        reach = np.bincount(wiring.input_sources, minlength=n_inputs).reshape(task.n_inputs, -1)
+        rates = task.split("test").x[0] * p.max_rate_hz * p.step_ms / 1000  # (steps, channels)
+        inputs = float((rates * reach.sum(axis=1)).sum())
+        events = inputs + recurrent
+        return {
+            "op": "synaptic event",
+            "train_ops_per_sample": events,
+            "inference_ops_per_sample": events,
+            "how": f"presynaptic spikes x synapses each reaches, on the first test sequence (the"
+            f" only one whose spikes are kept, so a sample of one): {spikes['exc']} excitatory"
+            f" and {spikes['inh']} inhibitory spikes x their unit's recurrent out-degree"
+            f" ({recurrent} events), input spikes expected from the Poisson rates x the liquid"
+            f" neurons each input neuron reaches ({inputs:.0f}); a training sequence runs"
+            " through the same liquid once, so it is taken to cost the same; the readout's fit"
+            " (MACs), the validation passes and the memory-capacity probe are not counted",
+        }
+
     def graph_record(self) -> dict[str, object]:
         radius = float(np.abs(np.linalg.eigvals(self.wiring_.matrix(self.params.n_units))).max())
         return graph_record(self.params.graph, self.graph_, radius)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from neurosim.analysis.cost import samples_seen
+from neurosim.deep.cost import classifier_cost, count_macs
 from neurosim.deep.device import apply_thread_limit, resolve_device
 from neurosim.deep.objectives import logits, to_tensors
 from neurosim.deep.optimizers import OptimizerName
@@ -188,6 +191,43 @@ class KrotovHopfieldLearner(Classifier):
         data = task.split(split)
         x, _ = to_tensors(Split(self.features(data.x).cpu().numpy(), data.y), self.device_)
         return logits(self.readout_, x).argmax(dim=1).cpu().numpy()
+
+    def cost(self, task: ClassificationTask) -> dict:
+        """MACs counted by torch on one minibatch of each phase: the local rule's step, the
+        features relu(W x)^n, the readout's optimizer step. The unsupervised phase and the
+        features (computed once per training and validation sample) are spread over the
+        readout's samples, so per sample x samples seen is what the whole fit spent."""
+        p = self.params
+        train = task.split("train")
+        batch = torch.as_tensor(
+            train.x[: p.unsupervised_batch_size], dtype=torch.float64, device=self.device_
+        )
+        rule = count_macs(lambda: self.step_direction(self.weights_, batch)) / len(batch)
+        feature_macs = count_macs(lambda: self._hidden(train.x[:1]))
+        head = Split(self.features(train.x[: p.batch_size]).cpu().numpy(), train.y[: p.batch_size])
+        readout = classifier_cost(self.readout_, head, p.batch_size, self.device_)
+        featured = sum(len(task.split(name)) for name in ("train", "val") if name in task.splits)
+        unsupervised = p.unsupervised_epochs * len(task.train_epoch(1).x) * rule
+        samples = samples_seen(self.history_.to_json()) or 1.0
+        test = task.split("test").x
+        start = time.perf_counter()
+        self.predict(task, "test")
+        return {
+            "op": "MAC",
+            "train_ops_per_sample": readout["train_ops_per_sample"]
+            + (unsupervised + featured * feature_macs) / samples,
+            "inference_ops_per_sample": feature_macs + readout["inference_ops_per_sample"],
+            "inference_seconds_per_sample": (time.perf_counter() - start) / len(test),
+            "how": f"MACs counted by torch's FlopCounterMode: the local rule's step costs"
+            f" {rule:g} per sample (a minibatch of {len(batch)}, divided by {len(batch)}), the"
+            f" features relu(W x)^n {feature_macs:g}, the readout's step"
+            f" {readout['train_ops_per_sample']:g}; training spreads the"
+            f" {p.unsupervised_epochs} unsupervised epochs asked for and the features of the"
+            f" {featured} training and validation samples over the readout's {samples:g}"
+            " samples, so x samples seen gives the whole fit; inference is the features then"
+            " the readout; argsort, elementwise work and the per-epoch evaluation are not"
+            " counted",
+        }
 
     def representations(self, task: ClassificationTask, x: np.ndarray) -> dict[str, np.ndarray]:
         """The hidden units' activity relu(W x)^n (`hidden`, before the readout's

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 import numpy as np
 import torch
 from torch.nn import functional
 
+from neurosim.deep.cost import count_macs
 from neurosim.deep.device import apply_thread_limit, is_device_name, resolve_device
 from neurosim.deep.learners.feedback_alignment import ANGLE_BATCH, angle_deg
 from neurosim.deep.models.mlp import build_mlp
@@ -247,6 +249,42 @@ class ThreeFactorLearner(Classifier):
         return {
             "update_angle_deg": angle_deg(expected[0], exact[0]),
             "readout_angle_deg": angle_deg(expected[2], exact[2]),
+        }
+
+    def cost(self, task: ClassificationTask) -> dict:
+        """MACs counted by torch on one training minibatch: the noisy forward that samples the
+        classes, the forward the update recomputes and the two outer products (no autograd);
+        inference is the noiseless forward. The weights are not changed."""
+        p = self.params
+        x = torch.as_tensor(
+            task.split("train").x[: p.batch_size], dtype=torch.float32, device=self.device_
+        )
+        y = torch.as_tensor(
+            task.split("train").y[: p.batch_size], dtype=torch.long, device=self.device_
+        )
+        generator = torch.Generator(self.device_).manual_seed(task.seed)
+
+        def train_step() -> None:
+            xi, actions = sample_step(self.net_, x, p.noise_sd, generator)
+            baseline = 1.0 / task.n_classes  # the reward baseline changes no product
+            three_factor_update(self.net_, x, y, xi, actions, baseline, p.noise_sd)
+
+        train_macs = count_macs(train_step) / len(x)
+        inference_macs = count_macs(lambda: self.net_.forward(x)) / len(x)
+        test = torch.as_tensor(task.split("test").x, dtype=torch.float32, device=self.device_)
+        start = time.perf_counter()
+        self.net_.forward(test)
+        return {
+            "op": "MAC",
+            "train_ops_per_sample": train_macs,
+            "inference_ops_per_sample": inference_macs,
+            "inference_seconds_per_sample": (time.perf_counter() - start) / len(test),
+            "how": f"MACs per sample counted by torch's FlopCounterMode on a minibatch of"
+            f" {len(x)} training samples, divided by {len(x)}: training is the noisy forward"
+            " that samples a class, the forward the update recomputes, and the outer products"
+            " of the third factor's eligibilities with x and h; inference is one noiseless"
+            " forward; elementwise work and the per-epoch accuracy and angle logs are not"
+            " counted",
         }
 
     def predict(self, task: ClassificationTask, split: str) -> np.ndarray:
