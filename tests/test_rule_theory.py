@@ -12,7 +12,7 @@ import pytest
 from neurosim.plasticity import RULES, PlasticityRule, find_rule
 from neurosim.spiking.backend import codegen_target, quantity
 from neurosim.spiking.characterize import build_check, characterize
-from neurosim.spiking.protocols import rate, reward, stdp
+from neurosim.spiking.protocols import rate, reward, stdp, weight_dependence
 
 
 @pytest.fixture(autouse=True)
@@ -122,13 +122,16 @@ def test_dopamine_modulated_stdp_solves_the_distal_reward_problem():
     assert result["ratio"] >= 3
 
 
-def test_characterize_writes_json_ready_numbers_and_figures(tmp_path):
+def test_characterize_writes_json_ready_numbers_and_figures(tmp_path, monkeypatch):
+    monkeypatch.setattr(weight_dependence, "MAX_S", weight_dependence.CHUNK_S)  # one chunk
     result = characterize(find_rule("stdp-pair-additive"), tmp_path)
-    assert result["protocols"] == ["stdp-window", "frequency"]
+    assert result["protocols"] == ["stdp-window", "frequency", "weight-dependence", "stationary"]
     assert json.loads(json.dumps(result, allow_nan=False)) == result
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "frequency-stdp-pair-additive.png",
+        "stationary-stdp-pair-additive.png",
         "stdp-window-stdp-pair-additive.png",
+        "weight-dependence-stdp-pair-additive.png",
     ]
     assert any("STDP window" in line for line in result["summary"])
 

@@ -12,7 +12,9 @@ from neurosim.plotting.plasticity import (
     plot_distal_reward,
     plot_frequency_dependence,
     plot_selectivity,
+    plot_stationary_weights,
     plot_stdp_window,
+    plot_weight_dependence,
 )
 from neurosim.plotting.raster import plot_raster
 from neurosim.plotting.sweep import SweepPanel, plot_sweep
@@ -29,7 +31,9 @@ __all__ = [
     "plot_raster",
     "plot_receptive_fields",
     "plot_selectivity",
+    "plot_stationary_weights",
     "plot_stdp_window",
     "plot_sweep",
+    "plot_weight_dependence",
     "plot_weight_evolution",
 ]

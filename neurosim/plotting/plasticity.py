@@ -148,6 +148,99 @@ def plot_distal_reward(
     return fig
 
 
+def plot_weight_dependence(
+    dt_ms: Series,
+    w0: Series,
+    dw: Sequence[Series],
+    ltp_amplitude: Series,
+    ltd_amplitude: Series,
+    title: str | None = None,
+) -> Figure:
+    """The STDP window from each start weight (left), and the fitted LTP and LTD amplitudes
+    against the start weight (right): how a rule's change depends on the weight it acts on.
+
+    Weights and changes are fractions of wmax; an amplitude of None (no single exponential on
+    that side) is left out.
+    """
+    fig = Figure(figsize=(10, 4.0), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.5, 1])
+    # grey levels by start weight (light = weak), so they do not clash with LTP red / LTD blue
+    greys = np.linspace(0.72, 0.0, len(w0)) if len(w0) > 1 else [0.0]
+    left.axhline(0, color="0.6", lw=0.8)
+    left.axvline(0, color="0.6", lw=0.8)
+    for k, (start, window) in enumerate(zip(w0, dw, strict=True)):
+        color = str(greys[k])
+        x, y = _array(dt_ms), _array(window)
+        for side in (x < 0, x > 0):  # no line across dt = 0, where the window jumps
+            left.plot(x[side], y[side], "o-", ms=2.5, lw=1, color=color)
+        left.plot([], [], "o-", color=color, label=f"w0 = {start:g} wmax")
+    left.set_xlabel("t_post - t_pre (ms)")
+    left.set_ylabel("weight change after one pairing (/ wmax)")
+    left.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    left.set_title(title or "STDP window by start weight")
+    starts = _array(w0)
+    for values, marker, color, label in (
+        (ltp_amplitude, "^-", "C3", "LTP (dt > 0)"),
+        (ltd_amplitude, "v-", "C0", "LTD (dt < 0)"),
+    ):
+        amplitude = _array(values)
+        shown = np.isfinite(amplitude)
+        if shown.any():
+            right.plot(starts[shown], amplitude[shown], marker, color=color, ms=7, label=label)
+    right.set_xlim(0, 1)
+    right.set_ylim(bottom=0)
+    right.set_xlabel("start weight w0 (/ wmax)")
+    right.set_ylabel("fitted amplitude |A| (/ wmax)")
+    right.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+    right.grid(alpha=0.3)
+    right.legend(fontsize=8)
+    right.set_title("amplitude against weight")
+    return fig
+
+
+def plot_stationary_weights(
+    weights: Series,
+    bimodality: float,
+    bimodal: bool,
+    n_synapses: int,
+    input_rate_hz: float,
+    duration_s: float,
+    title: str | None = None,
+) -> Figure:
+    """Histogram of the final weights (fractions of wmax) of a neuron's inputs under
+    uncorrelated Poisson input, with the bimodality coefficient and its verdict."""
+    fig = Figure(figsize=(6.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    counts, _, _ = ax.hist(_array(weights), bins=np.linspace(0, 1, 21), color="C0", ec="white")
+    ax.axhline(n_synapses / 20, color="0.3", ls="--", lw=1, label="start (uniform)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.25 * max(counts.max(), n_synapses / 20))
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_xlabel("final weight (/ wmax)")
+    ax.set_ylabel("synapses")
+    ax.grid(alpha=0.3, axis="y")
+    verdict = "bimodal" if bimodal else "unimodal"
+    ax.text(
+        0.03,
+        0.97,
+        f"bimodality coefficient {bimodality:.2f}: {verdict}\n"
+        "(5/9 uniform, 1/3 normal, 1 two spikes)",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=9,
+        bbox={"facecolor": "white", "edgecolor": "0.7", "alpha": 0.9},
+    )
+    ax.set_title(
+        (title or "stationary weights")
+        + f"\n{n_synapses} Poisson inputs at {input_rate_hz:g} Hz, {duration_s:g} s",
+        fontsize=10,
+    )
+    return fig
+
+
 def _array(values: Series) -> np.ndarray:
     """Floats with None (a diverged value) as NaN, so it leaves a gap instead of failing."""
     return np.array([np.nan if v is None else v for v in values], dtype=float)

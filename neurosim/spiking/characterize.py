@@ -2,8 +2,9 @@
 
 `characterize(rule, out_dir)` picks protocols from what the rule is and reads:
 
-- a spike rule reading no signal: the STDP window (Bi & Poo 1998) and the pairing-frequency
-  dependence (Sjostrom, Turrigiano & Nelson 2001);
+- a spike rule reading no signal: the STDP window (Bi & Poo 1998), the pairing-frequency
+  dependence (Sjostrom, Turrigiano & Nelson 2001), the window at three start weights, and the
+  weight distribution under uncorrelated input (Song et al. 2000; van Rossum et al. 2000);
 - a rate rule reading x_pre / y_post: convergence (principal component, homeostasis, a clamped
   teacher output) and selectivity for one of several patterns (BCM);
 - a rule reading `reward`: the distal reward experiment (Izhikevich 2007).
@@ -29,10 +30,12 @@ from neurosim.plotting.plasticity import (
     plot_distal_reward,
     plot_frequency_dependence,
     plot_selectivity,
+    plot_stationary_weights,
     plot_stdp_window,
+    plot_weight_dependence,
 )
 from neurosim.spiking.backend import codegen_target
-from neurosim.spiking.protocols import rate, reward, stdp
+from neurosim.spiking.protocols import rate, reward, stdp, weight_dependence
 from neurosim.spiking.protocols.hosting import SIGNAL_DECLARATIONS, host_namespace, rule_synapses
 
 # The signals each family of protocols can provide, by rule kind.
@@ -125,6 +128,8 @@ def _plan(rule: PlasticityRule) -> tuple[list[tuple[str, str, Protocol]], set[st
         return [
             ("stdp-window", PAIRING_TARGET, _window),
             ("frequency", PAIRING_TARGET, _frequency),
+            ("weight-dependence", PAIRING_TARGET, _weight_dependence),
+            ("stationary", CONTINUOUS_TARGET, _stationary),
         ], set()
     return [
         ("convergence", CONTINUOUS_TARGET, _convergence),
@@ -170,6 +175,49 @@ def _frequency(rule: PlasticityRule, rng: np.random.Generator) -> Outcome:
     )
     lines[-1] += _clip_note(data)
     return {"frequency": data}, {"frequency": figure}, lines
+
+
+def _weight_dependence(rule: PlasticityRule, rng: np.random.Generator) -> Outcome:
+    data = weight_dependence.window_by_weight(rule)
+    sides = []
+    for side, amplitudes in (("LTP", data["ltp_amplitude"]), ("LTD", data["ltd_amplitude"])):
+        values = ", ".join(_number_text(a, ".3g") for a in amplitudes)
+        sides.append(f"{side} {values}")
+    starts = "/".join(f"{w:g}" for w in data["w0"])
+    line = f"window amplitude at w0 = {starts} wmax (fit A exp(-|dt|/tau), / wmax): "
+    figure = plot_weight_dependence(
+        data["dt_ms"],
+        data["w0"],
+        data["dw"],
+        data["ltp_amplitude"],
+        data["ltd_amplitude"],
+        title=f"{rule.name}: window by start weight",
+    )
+    return {"weight_dependence": data}, {"weight-dependence": figure}, [line + "; ".join(sides)]
+
+
+def _stationary(rule: PlasticityRule, rng: np.random.Generator) -> Outcome:
+    data = weight_dependence.stationary_distribution(rule, rng)
+    weights = np.asarray(data["weights"])
+    verdict = "bimodal" if data["bimodal"] else "unimodal"
+    settled = "settled" if data["settled"] else "still changing"
+    line = (
+        f"stationary weights ({data['n_synapses']} Poisson inputs at {data['input_rate_hz']:g} Hz, "
+        f"{data['duration_s']:g} s, {settled}): {verdict}, bimodality coefficient "
+        f"{data['bimodality']:.2f} (5/9 uniform; bimodal > {weight_dependence.BIMODAL_ABOVE:g}), "
+        f"mean {weights.mean():.2f} wmax, "
+        f"{np.mean(weights < 0.1):.0%} below 0.1 and {np.mean(weights > 0.9):.0%} above 0.9 wmax"
+    )
+    figure = plot_stationary_weights(
+        data["weights"],
+        data["bimodality"],
+        data["bimodal"],
+        data["n_synapses"],
+        data["input_rate_hz"],
+        data["duration_s"],
+        title=f"{rule.name}: stationary weights",
+    )
+    return {"stationary": data}, {"stationary": figure}, [line]
 
 
 def _convergence(rule: PlasticityRule, rng: np.random.Generator) -> Outcome:

@@ -33,15 +33,16 @@ _CAP_EVENT_DRIVEN = Fraction(1, 100)  # 10 ms: exact anyway, see grid_dt
 _CAP_CLOCK_DRIVEN = Fraction(1, 1000)  # 1 ms where something is integrated every step
 
 
-def stdp_window(rule: PlasticityRule) -> dict[str, object]:
+def stdp_window(rule: PlasticityRule, w0_fraction: float = 0.5) -> dict[str, object]:
     """Weight change after one pre/post pairing, for t_post - t_pre from -100 to +100 ms.
 
-    One pairing per synapse, starting at mid-range (wmax / 2), so no bound clips a change.
+    One pairing per synapse, starting at w0_fraction * wmax (by default mid-range, so no bound
+    clips a change; other starts show how the change depends on the weight).
     """
     offsets = [Fraction(d, 1000) for d in WINDOW_OFFSETS_MS]
     pre = [_WINDOW_PRE] * len(offsets)
     post = [t + d for t, d in zip(pre, offsets, strict=True)]
-    w0, w, clipped = _run_pairs(rule, [[t] for t in pre], [[t] for t in post])
+    w0, w, clipped = _run_pairs(rule, [[t] for t in pre], [[t] for t in post], w0_fraction)
     return {
         "dt_ms": [float(d * 1000) for d in offsets],
         "dw": (w - w0).tolist(),
@@ -102,10 +103,13 @@ def fit_window(dt_ms: list[float], dw: list[float]) -> dict[str, float | None]:
 
 
 def _run_pairs(
-    rule: PlasticityRule, pre_times: list[list[Fraction]], post_times: list[list[Fraction]]
+    rule: PlasticityRule,
+    pre_times: list[list[Fraction]],
+    post_times: list[list[Fraction]],
+    w0_fraction: float = 0.5,
 ) -> tuple[float, np.ndarray, bool]:
     """Synapse k sees pre spikes pre_times[k] and post spikes post_times[k], starting at
-    wmax / 2; returns that start, the final weights, and whether one ended on a bound."""
+    w0_fraction * wmax; returns that start, the final weights, and whether one ended on a bound."""
     release_previous_networks()
     namespace = host_namespace(rule)
     every = [t for times in (*pre_times, *post_times) for t in times]
@@ -116,7 +120,7 @@ def _run_pairs(
     post = _generator(post_times, dt, "rule_post")
     syn = rule_synapses(rule, pre, post, namespace, dt=dt)
     syn.connect(j="i")
-    w0 = 0.5 * weight_scale(namespace)
+    w0 = w0_fraction * weight_scale(namespace)
     syn.w = w0
     net = b2.Network(pre, post, syn)
     net.run(float(max(every)) * b2.second + 2 * dt, namespace=namespace)
