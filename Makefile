@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.neurosim-installed
 JOBS ?= 2
 
-.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization credit-assignment activity test test-all bench bench-rl bench-gpu lint clean
+.PHONY: install demo control memory memory-window language invariance invariance-angle optimization generalization credit-assignment weight-dependence activity test test-all bench bench-rl bench-gpu lint clean
 
 install: $(STAMP)
 
@@ -64,6 +64,12 @@ generalization: install
 # direct and plain feedback alignment, and backprop on the digits (about 4 min on 2 cores).
 credit-assignment: install
 	$(VENV)/bin/neurosim run experiments/credit_assignment.toml --jobs $(JOBS)
+
+# Pair STDP from additive to multiplicative weight dependence (Gutig et al.'s mu swept) on digits,
+# with each rule's windows at three weights and stationary weight distribution (7.5 min on 2
+# cores measured from cold caches, 3 min with the circuits and characterisations cached).
+weight-dependence: install
+	$(VENV)/bin/neurosim run experiments/weight_dependence.toml --jobs $(JOBS)
 
 # Activity analysed alike for spiking and backprop learners: elephant spike statistics, RDMs and
 # CKA on the same probe digits, learned weights as graphs, cost per sample.

@@ -28,6 +28,7 @@ from neurosim.plasticity import (
     find_rule,
     load_rule,
     search_path,
+    skipped_files,
 )
 from neurosim.registry import LEARNERS, TASKS
 from neurosim.report.summary import summary_table
@@ -163,13 +164,18 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     rows = [_rule_row(found) for found in discover(args.models)]
     if not rows:
         print("\nno rule files found")
-        return 0
-    header = ("name", "kind", "source", "reference", "path")
-    widths = [max(len(row[col]) for row in [header, *rows]) for col in range(4)]
-    print()
-    for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-        print("  ".join([*cells, *row[4:]]).rstrip())
+    else:
+        header = ("name", "kind", "source", "reference", "path")
+        widths = [max(len(row[col]) for row in [header, *rows]) for col in range(4)]
+        print()
+        for row in [header, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+            print("  ".join([*cells, *row[4:]]).rstrip())
+    skipped = skipped_files(args.models)
+    if skipped:
+        print()
+    for path in skipped:
+        print(f"skipped: not a rule file (no kind/model): {path}")
     return 0
 
 

@@ -163,6 +163,7 @@ def test_every_section_is_registered():
             "sweep",
             "timings",
             "training-episodes",
+            "weight-dependence",
         ]
     )
 

@@ -98,7 +98,7 @@ def test_precedence_models_then_environment_then_entry_points_then_builtin(tmp_p
 def test_rules_list_shows_sources_and_flags_shadowed_and_broken_files(tmp_path, capsys):
     folder = rule_dir(tmp_path / "lab", "stdp-triplet", reference="Me 2026")
     rule_dir(folder, "mine")
-    (folder / "broken.toml").write_text('name = "broken"\n')
+    (folder / "broken.toml").write_text('name = "broken"\nkind = "spike"\n')
     assert main(["rules", "list", "--models", str(folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
     mine = next(line for line in lines if line.startswith("mine "))
@@ -147,6 +147,39 @@ def test_unknown_rule_and_missing_models_folder_are_user_errors(tmp_path, capsys
     assert "did you mean 'stdp-triplet'?" in capsys.readouterr().err
     assert main(["rules", "list", "--models", str(tmp_path / "nope")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_an_unknown_rule_names_the_search_path_and_how_to_extend_it(tmp_path, capsys):
+    folder = rule_dir(tmp_path / "lab")
+    assert main(["rules", "check", "gutig", "--models", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    looked = err.index(f"{folder.resolve()} (--models)")
+    assert looked < err.index(f"{BUILTIN_DIR} (built-in)")  # every folder, in search order
+    assert "`--models DIR`" in err and "NEUROSIM_MODELS_PATH" in err and "mine" in err
+
+
+def test_a_missing_rule_file_shows_the_path_looked_at(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["rules", "check", "rules/gone.toml"]) == 2
+    err = capsys.readouterr().err
+    assert f"rule file not found at {tmp_path / 'rules' / 'gone.toml'}" in err
+    assert err.count("\n") == 1
+
+
+def test_toml_files_that_are_not_rules_are_skipped_with_a_note(tmp_path, capsys):
+    """A spec kept beside the rules is neither an INVALID rule nor a name to suggest."""
+    folder = rule_dir(tmp_path / "lab", "gutig")
+    (folder / "gutig-sweep.toml").write_text('name = "sweep"\nseeds = [0]\ntasks = ["digits"]\n')
+    assert main(["rules", "list", "--models", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"skipped: not a rule file (no kind/model): {folder / 'gutig-sweep.toml'}" in out
+    assert not any(line.startswith("gutig-sweep ") for line in out.splitlines())
+    assert "INVALID" not in out
+    assert "gutig-sweep" not in discovery.RULES.names([folder])
+    with pytest.raises(RuleError) as error:
+        find_rule("gutig-swep", [folder])
+    assert "did you mean 'gutig'?" in str(error.value)
 
 
 def fake_characterize(rule, out_dir):

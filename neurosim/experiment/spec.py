@@ -7,13 +7,19 @@ Expansion: runs = tasks x learner variants x seeds, where each `[[learner]]` tab
 variant, or, when `[grid]` sweeps some of its fields, one variant per point of the cartesian
 product of its own grid lists (grids of different learners are not crossed with each other).
 
+Plasticity rules: a learner that takes one has the fields `rule` (a name on the rule search path,
+or a .toml path, relative to the spec file's folder) and `rule_parameters`. A grid key
+"label.rule.mu" sweeps the rule's parameter `mu`: each point sets rule_parameters.mu, and its grid
+point is written {"rule_parameters": {"mu": value}}, which reads `mu=0.4` in titles and reports.
+
 Run ids: the first 16 hex digits of the SHA-256 of the canonical JSON (sorted keys, no spaces) of
 what determines a run's result: task, task_params and params (both resolved, defaults included),
 learner, budget (the budget fields the learner honours, epochs resolved to the learner's default;
 a field it does not honour is refused, so it can neither change an id nor be ignored silently),
-seed, and `content` when the Params
-name a file (the plasticity rule's fingerprint; absent otherwise). Experiment name, label and
-grid point only say how a run is shown, so they are not hashed: identical configs, in two
+seed, and `content` when the Params name a file (the plasticity rule's fingerprint, which
+includes its parameters; absent otherwise; a rule given by path is hashed by file name and
+content, not by the folder it lies in). Experiment name, label and grid point only say how a run
+is shown, so they are not hashed: identical configs, in two
 experiments or under a renamed label, share one stored result. Changing a default in a Params
 dataclass changes the ids of the runs relying on it, so they are rerun. Package versions are saved
 next to the result (config.json), not hashed.
@@ -34,6 +40,7 @@ from neurosim.errors import SpecError, UserError
 from neurosim.grid import grid_text
 from neurosim.learner import Budget
 from neurosim.params import build_params, field_names
+from neurosim.plasticity import find_rule
 from neurosim.registry import LEARNERS, TASKS, Registry
 from neurosim.tasks import Task, make_task
 
@@ -45,6 +52,9 @@ except ModuleNotFoundError:  # Python 3.10
 SPEC_KEYS = ("name", "description", "seeds", "tasks", "task", "learner", "grid", "report")
 REPORT_KEYS = ("sections",)
 LEARNER_KEYS = ("name", "label", "tasks", "seeds")
+# The fields through which a learner takes a plasticity rule (see the module docstring).
+RULE_FIELD, RULE_PARAMETERS = "rule", "rule_parameters"
+_RULE_KEY = ".rule."  # in a grid key "label.rule.param"
 # Names and labels become folder names and table entries: keep them plain.
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _PLAIN_TEXT = "letters, digits, '_', '.', '+' or '-'"
@@ -88,6 +98,10 @@ class Run:
         identity = {key: getattr(self, key) for key in self.IDENTITY}
         if self.content is not None:  # absent otherwise: ids of other runs stay as they were
             identity["content"] = self.content
+            rule = self.params.get(RULE_FIELD)
+            if isinstance(rule, str) and rule.endswith(".toml"):
+                # the content says what the rule is; the folder it lies in changes nothing
+                identity["params"] = {**self.params, RULE_FIELD: Path(rule).name}
         return identity
 
     def config(self) -> dict[str, Any]:
@@ -180,7 +194,7 @@ def load_spec(path: str | Path) -> Experiment:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"invalid TOML: {exc}", source=where) from None
-    return _SpecParser(where).parse(data, path)
+    return _SpecParser(where, path.parent).parse(data, path)
 
 
 def _hint(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -226,8 +240,9 @@ def _disjoint(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
 class _SpecParser:
     """Turns parsed TOML into an Experiment, naming the file in every error."""
 
-    def __init__(self, where: str):
+    def __init__(self, where: str, folder: Path):
         self.where = where
+        self.folder = folder  # rule paths in the spec are relative to it
         self.task_tables: dict[str, dict[str, Any]] = {}  # task parameters as written
 
     def error(self, message: str) -> SpecError:
@@ -394,7 +409,11 @@ class _SpecParser:
             if key in LEARNER_KEYS:
                 continue
             if key not in table.fields:
-                raise self.error(table.unknown_field(key))
+                raise self.error(
+                    table.unknown_field(key) + self.rule_hint(table, key, f"{RULE_PARAMETERS}=")
+                )
+            if key == RULE_FIELD:
+                value = self.rule_path(value)
             (table.budget if key in Budget.BUDGET_FIELDS else table.params)[key] = value
         # The table must be valid on its own (defaults for swept fields): errors name it, not a
         # grid point.
@@ -450,6 +469,18 @@ class _SpecParser:
             label, dot, field = key.rpartition(".")
             if not dot or not label or not field:
                 raise self.error(f"grid key '{key}' must look like \"label.field\"")
+            owner, _, parameter = key.rpartition(_RULE_KEY)
+            if label not in by_label and owner in by_label and parameter:
+                if sum(table.label == owner for table in learners) > 1:
+                    raise self.error(
+                        f"grid key '{key}': label '{owner}' names several [[learner]] tables; "
+                        "sweep a rule parameter of one of them under a label of its own"
+                    )
+                table = by_label[owner]
+                sweeps.setdefault(owner, {})[f"{RULE_FIELD}.{parameter}"] = self.rule_grid_values(
+                    key, table, parameter, values, grid
+                )
+                continue
             if label in by_label and label in task_names:
                 raise self.error(
                     f"grid key '{key}': '{label}' is both a learner label and a task; give the "
@@ -473,7 +504,10 @@ class _SpecParser:
                 )
             table = by_label[label]
             if field not in table.fields:
-                raise self.error(f"grid key '{key}': {table.unknown_field(field)}")
+                raise self.error(
+                    f"grid key '{key}': {table.unknown_field(field)}"
+                    + self.rule_hint(table, field, f'"{label}.rule.')
+                )
             if field in table.params or field in table.budget:
                 raise self.error(
                     f"grid key '{key}': '{field}' is also set in learner '{label}'; "
@@ -483,11 +517,73 @@ class _SpecParser:
                 raise self.error(
                     f"grid key '{key}' must be a non-empty list of values, got {values!r}"
                 )
+            if field == RULE_FIELD:
+                values = [self.rule_path(value) for value in values]
             resolved = [self.grid_value(table, key, field, value) for value in values]
             if len({canonical_json(v) for v in resolved}) < len(resolved):
                 raise self.error(f"grid key '{key}' lists a value twice: {values!r}")
             sweeps.setdefault(label, {})[field] = resolved
         return sweeps, task_sweeps
+
+    def rule_grid_values(
+        self, key: str, table: _LearnerTable, parameter: str, values: Any, grid: dict[str, Any]
+    ) -> list[str]:
+        """A rule parameter sweep's values, each checked with the table's rule and resolved to
+        the text the rule holds ("0.4", "20 ms")."""
+        label = table.label
+        if RULE_PARAMETERS not in field_names(table.cls.Params):
+            raise self.error(f"grid key '{key}': learner '{label}' takes no plasticity rule")
+        for other in (RULE_FIELD, RULE_PARAMETERS):
+            if f"{label}.{other}" in grid:
+                raise self.error(
+                    f"grid key '{key}': '{label}.{other}' is swept too; sweep the parameters of "
+                    f'one rule per [[learner]] table, each with "{label}.rule.NAME" keys'
+                )
+        if parameter in table.params.get(RULE_PARAMETERS, {}):
+            raise self.error(
+                f"grid key '{key}': '{parameter}' is also set in the rule_parameters of learner "
+                f"'{label}'; set it in one place"
+            )
+        if not isinstance(values, list) or not values:
+            raise self.error(f"grid key '{key}' must be a non-empty list of values, got {values!r}")
+        written = table.params.get(RULE_PARAMETERS, {})
+        resolved = [
+            self.params(
+                table.cls,
+                {**table.params, RULE_PARAMETERS: {**written, parameter: value}},
+                f"grid key '{key}'",
+            ).rule_parameters[parameter]
+            for value in values
+        ]
+        if len(set(resolved)) < len(resolved):
+            raise self.error(f"grid key '{key}' lists a value twice: {values!r}")
+        return resolved
+
+    def rule_path(self, value: Any) -> Any:
+        """A rule given as a relative .toml path, made absolute against the spec's folder (so the
+        spec runs from any working directory, and engine workers find the file too)."""
+        if isinstance(value, str) and value.endswith(".toml") and not Path(value).is_absolute():
+            return str((self.folder / value).resolve())
+        return value
+
+    def rule_hint(self, table: _LearnerTable, field: str, form: str) -> str:
+        """When `field` is a parameter of the table's rule: how to set or sweep it instead."""
+        defaults = {f.name: f.default for f in dataclasses.fields(table.cls.Params)}
+        name = table.params.get(RULE_FIELD, defaults.get(RULE_FIELD))
+        if RULE_PARAMETERS not in defaults or not isinstance(name, str):
+            return ""
+        try:
+            rule = find_rule(name)
+        except UserError:
+            return ""  # the rule's own error is raised when the table is checked
+        if field not in rule.parameters:
+            return ""
+        how = (
+            f"set it as {form}{{{field} = ...}}"
+            if form.endswith("=")
+            else f'sweep it as {form}{field}"'
+        )
+        return f"; '{field}' is a parameter of rule '{rule.name}': {how}"
 
     def task_grid_values(self, key: str, task: str, field: str, values: Any) -> list[Any]:
         """A task sweep's values, each checked by building the task with it."""
@@ -537,19 +633,26 @@ class _SpecParser:
     def variants(self, table: _LearnerTable, sweep: dict[str, list[Any]]) -> list[Variant]:
         """One Variant per grid point (just one without a grid), fully resolved and validated."""
         variants = []
-        for point in itertools.product(*sweep.values()):
-            grid = dict(zip(sweep, point, strict=True))
+        for values in itertools.product(*sweep.values()):
+            point = dict(zip(sweep, values, strict=True))
+            budget_point = {k: v for k, v in point.items() if k in Budget.BUDGET_FIELDS}
+            grid: dict[str, Any] = {}  # the rule's swept parameters as one table, in key order
+            for key, value in point.items():
+                rule_key, dot, parameter = key.partition(".")
+                if dot and rule_key == RULE_FIELD:
+                    grid.setdefault(RULE_PARAMETERS, {})[parameter] = value
+                else:
+                    grid[key] = value
             owner = f"learner '{table.label}'" + (
                 f" at grid point {grid_text(grid)}" if grid else ""
             )
-            budget = self.budget(
-                {**table.budget, **{k: v for k, v in grid.items() if k in Budget.BUDGET_FIELDS}},
-                owner,
-            )
-            params = {
-                **table.params,
-                **{k: v for k, v in grid.items() if k not in Budget.BUDGET_FIELDS},
-            }
+            budget = self.budget({**table.budget, **budget_point}, owner)
+            params = {**table.params, **{k: v for k, v in grid.items() if k not in budget_point}}
+            if RULE_PARAMETERS in grid:  # on top of those the table sets
+                params[RULE_PARAMETERS] = {
+                    **table.params.get(RULE_PARAMETERS, {}),
+                    **grid[RULE_PARAMETERS],
+                }
             resolved = self.params(table.cls, params, owner)
             fingerprint = getattr(resolved, "content_fingerprint", None)
             variants.append(

@@ -8,6 +8,7 @@ from neurosim.plasticity.discovery import (
     discover,
     find_rule,
     search_path,
+    skipped_files,
 )
 from neurosim.plasticity.loader import load_rule
 from neurosim.plasticity.rule import KNOWN_SIGNALS, PlasticityRule
@@ -23,4 +24,5 @@ __all__ = [
     "find_rule",
     "load_rule",
     "search_path",
+    "skipped_files",
 ]

@@ -11,7 +11,9 @@ The search path, first match wins:
 4. the built-in rules: `models/plasticity/` of the source tree, shipped inside the package as
    `neurosim/models/plasticity/` by setup.cfg for non-editable installs.
 
-A rule's name is its file's stem; a file later on the path with the same name is shadowed.
+A rule's name is its file's stem; a file later on the path with the same name is shadowed. A
+`.toml` file with neither `kind` nor `model` (an experiment spec kept beside the rules) is not a
+rule: it is skipped, named by `rules list`, and never offered as a rule name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from types import ModuleType
 from neurosim.errors import RuleError
 from neurosim.plasticity.loader import load_rule
 from neurosim.plasticity.rule import PlasticityRule
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ENV_VAR = "NEUROSIM_MODELS_PATH"
 ENTRY_POINT_GROUP = "neurosim.plasticity"
@@ -100,13 +107,37 @@ def discover(extra: list[Path] | None = None) -> list[RuleFile]:
     winners: dict[str, Path] = {}
     found = []
     for folder in search_path(extra):
-        if not folder.path.is_dir():
-            continue
-        for path in sorted(folder.path.glob("*.toml")):
+        for path in _toml_files(folder):
+            if not is_rule_file(path):
+                continue
             winner = winners.setdefault(path.stem, path)
             shadowed_by = None if winner == path else winner
             found.append(RuleFile(path.stem, path, folder.origin, shadowed_by))
     return found
+
+
+def skipped_files(extra: list[Path] | None = None) -> list[Path]:
+    """The `.toml` files on the search path that are not rule files (see `is_rule_file`)."""
+    return [
+        path
+        for folder in search_path(extra)
+        for path in _toml_files(folder)
+        if not is_rule_file(path)
+    ]
+
+
+def _toml_files(folder: RuleFolder) -> list[Path]:
+    return sorted(folder.path.glob("*.toml")) if folder.path.is_dir() else []
+
+
+def is_rule_file(path: Path) -> bool:
+    """False for a TOML file with neither `kind` nor `model`, e.g. a spec kept beside the rules;
+    a file that cannot be read or parsed counts as a (broken) rule, so its author sees why."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return "kind" in data or "model" in data
 
 
 def _rule_files(extra: list[Path] | None) -> dict[str, Path]:
@@ -134,7 +165,10 @@ def find_rule(name_or_path: str, extra: list[Path] | None = None) -> PlasticityR
     if name_or_path not in files:
         close = difflib.get_close_matches(name_or_path, files, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
+        looked = ", ".join(f"{f.path} ({f.origin})" for f in search_path(extra))
         raise RuleError(
-            f"unknown plasticity rule '{name_or_path}'{hint}; known: {', '.join(sorted(files))}"
+            f"unknown plasticity rule '{name_or_path}'{hint}; looked in {looked}, which hold: "
+            f"{', '.join(sorted(files))}; add your rules' folder with `--models DIR` or "
+            f"{ENV_VAR}, or give the path to the .toml file"
         )
     return load_rule(files[name_or_path])

@@ -31,7 +31,11 @@ def load_rule(path: Path) -> PlasticityRule:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise RuleError("rule file not found", source=source) from None
+        raise RuleError(
+            f"rule file not found at {path.resolve()}; give an existing .toml file (in a spec, a "
+            "rule path is relative to the spec file's folder) or a rule name",
+            source=source,
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the rule file ({exc})", source=source) from None
     except tomllib.TOMLDecodeError as exc:

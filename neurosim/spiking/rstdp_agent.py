@@ -50,7 +50,7 @@ class RSTDPAgentParams:
     # overrides of the rule's parameters. A_minus < A_plus: with Poisson inputs, uncorrelated
     # pairings would otherwise make the eligibility of the winning population negative, and a
     # positive TD error would then weaken the action just taken.
-    rule_parameters: dict[str, str] = dataclasses.field(
+    rule_parameters: dict[str, str | float] = dataclasses.field(
         default_factory=lambda: {"A_minus": "0.05", "tau_c": "500 ms"}
     )
     n_per_dim: int = 10  # input neurons per observation dimension
@@ -119,6 +119,7 @@ class RSTDPAgentParams:
         if abs(steps - round(steps)) > 1e-9:
             raise ParameterError(f"{owner}: field 'window_ms' must be a multiple of 'dt_ms'")
         rule = rule_from_params(self.rule, self.rule_parameters, owner)
+        self.rule_parameters = {key: rule.parameters[key] for key in self.rule_parameters}
         if rule.kind != "spike" or set(rule.signals) != {"reward"}:
             raise ParameterError(
                 f"{owner}: field 'rule': '{rule.name}' must be a spike rule reading only the "

@@ -13,6 +13,7 @@ import contextlib
 import difflib
 import gc
 import logging
+import math
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from neurosim.plasticity.screen import (
     screen_statements,
     screen_unit,
 )
+from neurosim.spiking.backend import quantity
 from neurosim.spiking.rules import rule_namespace, synapse_model
 
 SYNAPSES = "rulecheck_synapses"
@@ -49,6 +51,8 @@ HOST_SIGNALS = {
 }
 _WEIGHT_FORMS = "'w : 1' or 'dw/dt = ... : 1 (clock-driven)'"
 _UNRESOLVED = re.compile(r'identifier "(\w+)" could not be resolved')
+# The unit part of a parameter as rule files write it ("20 ms" -> " ms", "0.5" -> "")
+_UNIT_OF = re.compile(r"^\s*[-+]?[\d.]+(?:[eE][-+]?\d+)?(.*)$")
 
 
 class _Equation(NamedTuple):
@@ -344,13 +348,14 @@ def _quiet_brian() -> Iterator[None]:
 
 def rule_from_params(
     name: str,
-    overrides: dict[str, str],
+    overrides: dict[str, str | float],
     owner: str,
     *extra_checks: Callable[[PlasticityRule], None],
 ) -> PlasticityRule:
     """The rule a learner's `rule` and `rule_parameters` fields name, validated by Brian2 and by
     the learner's own `extra_checks` (each raises RuleError); any problem is a ParameterError
-    naming the field, raised when the spec loads, before any run starts."""
+    naming the field, raised when the spec loads, before any run starts. An override may be a
+    number where the rule's parameter is dimensionless; the returned rule holds it as text."""
     try:
         rule = find_rule(name)
     except RuleError as exc:
@@ -361,7 +366,8 @@ def rule_from_params(
             f"{owner}: field 'rule_parameters': rule '{rule.name}' has no parameter "
             f"{', '.join(sorted(unknown))}; its parameters: {', '.join(rule.parameters)}"
         )
-    rule = rule.with_parameters(**overrides)
+    texts = {key: _parameter_text(rule, key, value, owner) for key, value in overrides.items()}
+    rule = rule.with_parameters(**texts)
     try:
         validate_rule(rule)  # names, units and overrides, checked by Brian2 itself
         for check in extra_checks:
@@ -369,3 +375,29 @@ def rule_from_params(
     except RuleError as exc:
         raise ParameterError(f"{owner}: field 'rule': {exc}") from None
     return rule
+
+
+def _parameter_text(rule: PlasticityRule, name: str, value: str | float, owner: str) -> str:
+    """A rule parameter's override as the rule file would write it, in the dimension of the
+    rule's own value: a number stands for a dimensionless value, so one for a parameter with
+    units is refused (was it ms or s?)."""
+    where = f"{owner}: field 'rule_parameters': rule parameter '{name}' of '{rule.name}'"
+    unit = _UNIT_OF.match(rule.parameters[name])
+    unit_text = unit[1].strip() if unit else ""
+    if not isinstance(value, str):
+        if unit_text:
+            raise ParameterError(
+                f"{where} has units ({unit_text}): give it as a string with its unit, e.g. "
+                f'{name} = "{value:g} {unit_text}"'
+            )
+        if not math.isfinite(value):
+            raise ParameterError(f"{where} must be a finite number, got {value!r}")
+        return repr(float(value)).removesuffix(".0")  # 1 and 1.0 read, and hash, as "1"
+    try:
+        given = quantity(value, source=owner, field=f"rule_parameters.{name}")
+    except RuleError as exc:
+        raise ParameterError(str(exc)) from None
+    if given.dim != quantity(rule.parameters[name]).dim:
+        expected = f"has units ({unit_text})" if unit_text else "is dimensionless"
+        raise ParameterError(f"{where} {expected}, got {value!r}; give a value in its units")
+    return value

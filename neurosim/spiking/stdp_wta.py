@@ -34,6 +34,7 @@ from neurosim.spiking.diehl_cook import (
 )
 from neurosim.spiking.encoding import poisson_rates
 from neurosim.spiking.presentations import Stimuli, presentation_activity
+from neurosim.spiking.protocols.weight_dependence import weight_dependence_summary
 from neurosim.spiking.rule_check import rule_from_params
 from neurosim.tasks.base import ClassificationTask
 
@@ -49,8 +50,9 @@ REPLAY_ROWS = 16
 class STDPWTAParams:
     n_neurons: int = 100
     rule: str = "stdp-triplet"
-    # override rule parameters, e.g. {nu_post = "0.02"}: rules are swept like any parameter
-    rule_parameters: dict[str, str] = dataclasses.field(default_factory=dict)
+    # override rule parameters, e.g. {nu_post = 0.02, tau_plus = "10 ms"}: a number where the
+    # parameter is dimensionless; validate() turns them into the rule's text, which ids hash
+    rule_parameters: dict[str, str | float] = dataclasses.field(default_factory=dict)
     theta_plus_mv: float | None = None  # None: 0.1 mV / epochs (theta only grows)
     input_gain: float = 2.0
     max_rate_hz: float = 100.0
@@ -79,6 +81,7 @@ class STDPWTAParams:
         if self.schedule_slack < 1:
             raise ParameterError(f"{owner}: field 'schedule_slack' must be >= 1")
         rule = rule_from_params(self.rule, self.rule_parameters, owner, check_rule_fits)
+        self.rule_parameters = {key: rule.parameters[key] for key in self.rule_parameters}
         unsupported = set(rule.signals) - SUPPORTED_SIGNALS[rule.kind]
         if unsupported:
             raise ParameterError(
@@ -287,6 +290,7 @@ class STDPWTALearner(Classifier):
             theta_mv=self.theta_mv_,
         )
         recorder.json("simulation", self.stats_)
+        self._record_rule(recorder)
         recorder.arrays(
             "final_state",
             weights=self.weights_,
@@ -305,6 +309,20 @@ class STDPWTALearner(Classifier):
         stimuli = Stimuli(test.x[:shown], ids, test.y[:shown], task.image_shape)
         activity = self._presentations(result, stretches, stimuli, self.assignments_)
         recorder.activity(activity, probe=task.probe_set(shown).name, name="probe")
+
+    def _record_rule(self, recorder: Recorder) -> None:
+        """The rule's weight dependence (windows at three weights, stationary distribution),
+        computed once per rule and machine, so a report can set what a rule does at one synapse
+        beside what the circuit learned with it. Only spike rules that read no signal have it."""
+        p = self.params
+        rule = find_rule(p.rule).with_parameters(**p.rule_parameters)
+        if rule.kind != "spike" or rule.signals:
+            return
+        summary = weight_dependence_summary(rule)
+        recorder.json(
+            "rule_characterisation",
+            {"rule": rule.name, "fingerprint": rule.fingerprint(), **summary},
+        )
 
     def _presentations(
         self,
