@@ -27,7 +27,7 @@ import datetime
 import json
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pynwb import NWBHDF5IO, H5DataIO, NWBFile, TimeSeries
@@ -39,6 +39,9 @@ from neurosim.activity import Activity, Signal, SpikeTrains
 from neurosim.artifacts import Artifacts
 from neurosim.errors import UserError
 
+if TYPE_CHECKING:
+    from neurosim.experiment.stored_run import StoredRun
+
 SESSION_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 PRESENTATIONS = "presentations"
 INDEX = "neurosim_activities"
@@ -46,22 +49,6 @@ UNKNOWN = -1  # a presentation's label or stimulus id that the activity did not 
 # meta stored in NWB's own tables rather than in the index: presentations, stimulus images
 _PRESENTATION_META = ("onsets", "labels", "stimulus_ids")
 _IMAGE_META = ("images", "image_shape")
-
-
-class RunWithArtifacts(Protocol):
-    """The fields of a `neurosim.experiment.stored_run.StoredRun` an export reads."""
-
-    run_id: str
-    task: str
-    learner: str
-    label: str
-    seed: int
-    experiment: str | None
-    config: dict[str, Any]
-    metrics: dict[str, dict[str, float]]
-
-    @property
-    def artifacts(self) -> Artifacts: ...
 
 
 @dataclasses.dataclass
@@ -74,7 +61,7 @@ class NwbRun:
     activities: dict[str, Activity]
 
 
-def export_nwb(run: RunWithArtifacts, path: Path) -> Path:
+def export_nwb(run: StoredRun, path: Path) -> Path:
     """Write every activity of `run` to the NWB file `path` (replaced if it exists)."""
     path = Path(path)
     entries = run.artifacts.entries("activity")
