@@ -3,6 +3,7 @@ exactly as the trained one did, without training again."""
 
 import numpy as np
 import pytest
+import torch
 
 from neurosim.artifacts import Artifacts
 from neurosim.errors import UserError
@@ -86,3 +87,14 @@ def test_stdp_replay_keeps_the_weights_and_votes_like_the_trained_circuit(task, 
     # measured 0.575 (Poisson input: no two presentations alike); chance is 0.1, and a replay
     # from the initial weights agrees 0.10, one with Diehl & Cook's initial thresholds 0.34
     assert agreement > 0.45
+
+
+def test_mlp_keeps_its_first_layer_as_built_before_training(task, tmp_path):
+    # the Trainer seeds torch with the task's seed before building: the same build is the start
+    params = {"hidden": [16], "device": "cpu"}
+    stored = fit_and_store("mlp", params, task, tmp_path, Budget(epochs=1))
+    state = load(stored, "arrays", "final_state")
+    torch.manual_seed(task.seed)
+    built = LEARNERS.get("mlp")(**params).build(task)[0].weight.detach().numpy()
+    np.testing.assert_array_equal(state["initial_weights"], built)
+    assert not np.allclose(state["initial_weights"], state["0.weight"])  # and then it learned

@@ -54,6 +54,18 @@ class Callback:
         """After training, with the kept (best val) model restored."""
 
 
+class FirstLayerAtStart(Callback):
+    """The first layer's weights before any step: what the connectivity graphs call "before
+    learning". Copying them draws no random numbers, so training is unchanged."""
+
+    def __init__(self) -> None:
+        self.weights: np.ndarray | None = None
+
+    def on_fit_start(self, state: TrainState) -> None:
+        first = next(m for m in state.model.modules() if isinstance(m, nn.Linear))
+        self.weights = first.weight.detach().cpu().numpy().copy()
+
+
 def layer_gradients(model: nn.Module) -> dict[str, list[torch.Tensor]]:
     """The gradients of each module that owns parameters directly, by the module's name."""
     layers: dict[str, list[torch.Tensor]] = {}

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurosim.analysis.landscape import barrier, between, max_rise
-from neurosim.deep.callbacks import ParameterSnapshots
+from neurosim.deep.callbacks import FirstLayerAtStart, ParameterSnapshots
 from neurosim.deep.hessian import (
     hessian_vector_product,
     n_parameters,
@@ -123,8 +123,12 @@ class LandscapeLearner(MLPLearner):
         if p.steps is not None:
             epochs = math.ceil(p.steps / math.ceil(len(task.split("train").y) / p.batch_size))
             budget = dataclasses.replace(budget, epochs=epochs)
-        snapshots = ParameterSnapshots(self._snapshot_every(task, budget))
-        result = self.train(task, budget, task.seed, callbacks=[snapshots])
+        snapshots, start = (
+            ParameterSnapshots(self._snapshot_every(task, budget)),
+            FirstLayerAtStart(),
+        )
+        result = self.train(task, budget, task.seed, callbacks=[snapshots, start])
+        self.initial_weights_ = start.weights
         partner = self.train(task, budget, task.seed + p.partner_seed_offset)
         self.model_, self.device_ = result.model, result.device
         self.history_, self.best_epoch_ = result.history, result.best_epoch

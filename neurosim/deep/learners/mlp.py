@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from neurosim.activity import Activity, Signal
-from neurosim.deep.callbacks import Callback
+from neurosim.deep.callbacks import Callback, FirstLayerAtStart
 from neurosim.deep.cost import classifier_cost
 from neurosim.deep.models.mlp import build_mlp
 from neurosim.deep.objectives import logits, to_tensors
@@ -29,6 +29,7 @@ from neurosim.registry import LEARNERS
 from neurosim.tasks.base import ClassificationTask, Split
 
 N_RECORDED_SAMPLES = 10
+INITIAL_WEIGHTS = "initial_weights"  # in final_state beside the state_dict: not a parameter
 
 
 @dataclasses.dataclass
@@ -82,7 +83,9 @@ class MLPLearner(Classifier):
     default_epochs = 100
 
     def fit(self, task: ClassificationTask, budget: Budget, recorder: Recorder) -> History:
-        result = self.train(task, budget, task.seed)
+        start = FirstLayerAtStart()
+        result = self.train(task, budget, task.seed, [start])
+        self.initial_weights_ = start.weights
         self.model_, self.device_ = result.model, result.device
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         if recorder.enabled:
@@ -142,7 +145,8 @@ class MLPLearner(Classifier):
         row per stimulus. The network is deterministic in eval mode, so repeats would be
         identical rows: they are not made."""
         model = self.build(task)
-        model.load_state_dict({key: torch.from_numpy(np.array(v)) for key, v in state.items()})
+        weights = {key: v for key, v in state.items() if key != INITIAL_WEIGHTS}
+        model.load_state_dict({key: torch.from_numpy(np.array(v)) for key, v in weights.items()})
         layers = layer_responses(model, named_layers(model), x, torch.device("cpu"))
         t = np.arange(len(x), dtype=np.float64)
         return Activity(
@@ -156,12 +160,13 @@ class MLPLearner(Classifier):
 
     def _record(self, task: ClassificationTask, recorder: Recorder) -> None:
         """First-layer weights as receptive fields, what the first test samples evoked, and the
-        final state_dict (for `replay`).
+        final state_dict (for `replay`) with the first layer's initial weights (the connectivity
+        graphs' "before").
 
         Mirrors what the spiking learners record, so plots can put both side by side.
         """
-        state = self.model_.state_dict()
-        recorder.arrays("final_state", **{k: v.detach().cpu().numpy() for k, v in state.items()})
+        state = {k: v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        recorder.arrays("final_state", **state, **{INITIAL_WEIGHTS: self.initial_weights_})
         recorder.receptive_fields(
             self.model_[0].weight.detach().cpu().numpy(),
             signed=True,
