@@ -73,6 +73,9 @@ def show_run(
     `stimuli` replays the trained learner on the first N probe stimuli, each shown `repeats`
     times. A run that recorded nothing drawable is a UserError.
     """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out '{out_dir}' is a file; give a folder for the figures")
     start = time.perf_counter()
     painter = _Painter(progress, start)
     sections: list[Section] = []
@@ -106,7 +109,18 @@ def show_run(
         )
     title = f"{run.run_id}: {run.label} on {run.task}, seed {run.seed}"
     document = Document(title, _description(run), sections)
-    out_dir = Path(out_dir)
+    try:
+        html, paths = _write(document, out_dir)
+    except OSError as error:
+        raise UserError(
+            f"cannot write the figures of run {run.run_id} into '{out_dir}' "
+            f"({error.strerror or error}); give a writable folder with --out"
+        ) from error
+    return ShowResult(html, paths, time.perf_counter() - start)
+
+
+def _write(document: Document, out_dir: Path) -> tuple[Path, list[Path]]:
+    """The page and every figure's PNG, beside it in `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     names = unique_names(document)
     paths = []
@@ -115,8 +129,7 @@ def show_run(
             if isinstance(block, Figure):
                 paths.append(out_dir / names[id(block)])
                 paths[-1].write_bytes(block.png)
-    html = write_html(document, out_dir / "show.html")
-    return ShowResult(html, paths, time.perf_counter() - start)
+    return write_html(document, out_dir / "show.html"), paths
 
 
 def replay(run: StoredRun, stimuli: int, repeats: int = 1) -> Activity:

@@ -103,6 +103,7 @@ def test_show_and_export_take_a_run_id_prefix_from_the_command_line(
         (["show", "RUN", "--stimuli", "0"], "--stimuli 0: give a positive number"),
         (["show", "RUN", "--stimuli", "2", "--repeats", "0"], "--repeats 0: give a positive"),
         (["export", "ffffffff", "--nwb", "x.nwb"], "no run 'ffffffff'"),
+        (["show", "RUN", "--out", __file__], "is a file; give a folder"),
     ],
 )
 def test_command_line_mistakes_are_one_sentence_and_exit_2(
